@@ -1,0 +1,124 @@
+# kvm-steps: build the chapter programs, run them, test them.
+#
+#   make              build everything into build/
+#   make run          the tour: chapters 01 to 07 in order (CH=07 for one)
+#   make test         build from clean and run every test, twice: plain and
+#                     under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make diff CH=NN   what chapter NN adds over chapter NN-1
+#   make crosscheck   run the boot-sector guests under QEMU too, compare
+#   make clean        remove build/
+
+CC ?= cc
+NASM ?= nasm
+BUILD ?= build
+
+# SAN=1 builds a second tree with the sanitizers, for the test suite.
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+CFLAGS ?= -O2 -g
+WARNINGS := \
+	-Wall \
+	-Werror \
+	-Wextra \
+	-Wmissing-prototypes \
+	-Wstrict-prototypes
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Icommon -I$(BUILD)/gen
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+
+CHAPTERS := \
+	01-open-kvm \
+	02-create-vm \
+	03-add-memory \
+	04-create-vcpu \
+	05-set-registers \
+	06-run \
+	07-io-exits
+
+COMMON := \
+	guest \
+	io \
+	kvm \
+	names \
+	options \
+	run \
+	serial \
+	util
+
+# Guests built into the programs: guest-asm/real/NAME.asm -> guest_NAME[].
+EMBEDDED_GUESTS := \
+	compute \
+	hello
+
+COMMON_OBJS := $(COMMON:%=$(BUILD)/obj/common/%.o)
+PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)
+GUEST_SRCS := $(sort $(wildcard guest-asm/real/*.asm guest-asm/long/*.asm))
+GUEST_BINS := $(GUEST_SRCS:guest-asm/%.asm=$(BUILD)/guests/%.bin)
+GUEST_HEADERS := $(EMBEDDED_GUESTS:%=$(BUILD)/gen/guest_%.h)
+TEST_GUEST_SRCS := $(sort $(wildcard tests/guests/*.asm))
+TEST_GUEST_BINS := $(TEST_GUEST_SRCS:tests/guests/%.asm=$(BUILD)/tests/guests/%.bin)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+.PHONY: all clean crosscheck diff programs require run test
+.DEFAULT_GOAL := all
+.SECONDARY:
+.DELETE_ON_ERROR:
+
+all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS)
+
+programs: $(PROGRAMS)
+
+# Installs nasm or gcc if they are missing, or says how to.
+require:
+	@tools/require.sh $(CC) $(NASM)
+
+$(BUILD)/obj/common/%.o: common/%.c common/*.h | require
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/chapters/%.o: chapters/%/main.c common/*.h $(GUEST_HEADERS) | require
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/%: $(BUILD)/obj/chapters/%.o $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/guests/%.bin: guest-asm/%.asm | require
+	@mkdir -p $(@D)
+	$(NASM) -f bin -o $@ $<
+
+$(BUILD)/gen/guest_%.h: $(BUILD)/guests/real/%.bin
+	@mkdir -p $(@D)
+	tools/bin2c.sh guest_$* $< $@
+
+$(BUILD)/tests/guests/%.bin: tests/guests/%.asm | require
+	@mkdir -p $(@D)
+	$(NASM) -f bin -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJS) -lm
+
+# The tour. The chapter 07 guest asks a name: the tour answers for you.
+RUN_INPUT ?= reader
+run: programs
+	@tools/tour.sh $(BUILD)/bin "$(RUN_INPUT)" $(CH)
+
+test:
+	rm -rf build
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory SAN=1 all
+	@tests/run.sh build build/san
+
+diff:
+	@tools/chapter-diff.sh $(CH)
+
+crosscheck: all
+	@tools/crosscheck.sh $(BUILD)
+
+clean:
+	rm -rf build

@@ -1,0 +1,67 @@
+/* guest.c - see guest.h. */
+#include "guest.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static size_t refuse_too_big(const char *path, unsigned long long size,
+			     size_t room, const char *where)
+{
+	die(EXIT_BAD_GUEST, "guest image %s is %llu bytes; only %zu fit in "
+	    "guest memory (%s): make the guest smaller", path, size, room, where);
+}
+
+size_t guest_load(const char *path, const uint8_t *builtin, size_t builtin_size,
+		  void *dst, size_t room, const char *where)
+{
+	struct stat st;
+	size_t done = 0;
+	int fd;
+
+	if (path == NULL) {
+		if (builtin_size > room)
+			refuse_too_big("(built in)", builtin_size, room, where);
+		memcpy(dst, builtin, builtin_size);
+		return builtin_size;
+	}
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		die(EXIT_BAD_GUEST, "cannot open guest image %s: %s: give the path "
+		    "of a flat binary made by nasm -f bin", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		die(EXIT_BAD_GUEST, "guest image %s is not a regular file: give "
+		    "the path of a flat binary made by nasm -f bin", path);
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		die(EXIT_BAD_GUEST, "guest image %s is empty: assemble the guest "
+		    "first (nasm -f bin -o %s guest.asm)", path, path);
+	}
+	if ((unsigned long long)st.st_size > room) {
+		close(fd);
+		refuse_too_big(path, (unsigned long long)st.st_size, room, where);
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, (char *)dst + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+
+			close(fd);
+			die(EXIT_BAD_GUEST, "cannot read guest image %s: %s", path,
+			    n < 0 ? strerror(err) : "file shrank while being read");
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	return done;
+}

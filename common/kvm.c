@@ -1,0 +1,382 @@
+/* kvm.c - see kvm.h. Each stage here is the code its chapter teaches,
+ * without the chapter's commentary on standard output. */
+#include "kvm.h"
+
+#include "names.h"
+#include "run.h"
+#include "util.h"
+#include "x86.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+bool kvm_trace;
+
+/* A handful of fds is all a program here ever has. */
+static struct {
+	int fd;
+	char role[16];
+	const struct kvm_run *run; /* for vCPU fds: what KVM_RUN fills in */
+	size_t run_size;
+} roles[8];
+
+void kvm_fd_role(int fd, const char *role)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (roles[i].role[0] == '\0' || roles[i].fd == fd) {
+			roles[i].fd = fd;
+			snprintf(roles[i].role, sizeof(roles[i].role), "%s", role);
+			roles[i].run = NULL;
+			return;
+		}
+	}
+}
+
+const char *kvm_fd_role_of(int fd)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].role[0] != '\0' && roles[i].fd == fd)
+			return roles[i].role;
+	return "fd";
+}
+
+void kvm_fd_run(int fd, const struct kvm_run *run, size_t size)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (roles[i].role[0] != '\0' && roles[i].fd == fd) {
+			roles[i].run = run;
+			roles[i].run_size = size;
+		}
+	}
+}
+
+static const struct kvm_run *run_of(int fd, size_t *size)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (roles[i].role[0] != '\0' && roles[i].fd == fd) {
+			*size = roles[i].run_size;
+			return roles[i].run;
+		}
+	}
+	return NULL;
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void forget_fd(int fd)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (roles[i].role[0] != '\0' && roles[i].fd == fd)
+			roles[i].role[0] = '\0';
+}
+
+static void trace_segment(const char *name, const struct kvm_segment *s)
+{
+	fprintf(stderr, " %s={sel 0x%04x base 0x%llx}", name, s->selector,
+		(unsigned long long)s->base);
+}
+
+/* The argument of the ioctls kvm-steps makes, as the trace shows it. */
+static void trace_arg(unsigned long request, void *arg)
+{
+	if (request == KVM_CHECK_EXTENSION) {
+		const char *cap = kvm_cap_name((long)arg);
+
+		if (cap)
+			fprintf(stderr, ", %s", cap);
+		else
+			fprintf(stderr, ", %ld", (long)arg);
+	} else if (request == KVM_CREATE_VCPU || request == KVM_SET_TSS_ADDR) {
+		fprintf(stderr, ", 0x%lx", (unsigned long)arg);
+	} else if (request == KVM_SET_USER_MEMORY_REGION) {
+		const struct kvm_userspace_memory_region *r = arg;
+
+		fprintf(stderr, ", {slot %u, flags 0x%x, guest_phys_addr 0x%llx, "
+			"memory_size 0x%llx, userspace_addr 0x%llx}", r->slot, r->flags,
+			(unsigned long long)r->guest_phys_addr,
+			(unsigned long long)r->memory_size,
+			(unsigned long long)r->userspace_addr);
+	} else if (request == KVM_SET_REGS) {
+		const struct kvm_regs *r = arg;
+
+		fprintf(stderr, ", {rip 0x%llx, rsp 0x%llx, rflags 0x%llx, ...}",
+			(unsigned long long)r->rip, (unsigned long long)r->rsp,
+			(unsigned long long)r->rflags);
+	} else if (request == KVM_SET_SREGS) {
+		const struct kvm_sregs *s = arg;
+
+		fprintf(stderr, ", {");
+		trace_segment("cs", &s->cs);
+		fprintf(stderr, " cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx ...}",
+			(unsigned long long)s->cr0, (unsigned long long)s->cr3,
+			(unsigned long long)s->cr4, (unsigned long long)s->efer);
+	} else if (arg != NULL) {
+		fprintf(stderr, ", %p", arg);
+	}
+}
+
+int kvm_ioctl(int fd, unsigned long request, void *arg)
+{
+	bool timed = request == KVM_RUN && stats_enabled();
+	double started = timed ? seconds_now() : 0;
+	int ret = ioctl(fd, request, arg);
+	int saved = errno;
+	const struct kvm_run *run = NULL;
+	size_t run_size = 0;
+
+	if (request == KVM_RUN)
+		run = run_of(fd, &run_size);
+	if (timed)
+		stats_record(seconds_now() - started, ret == 0 && run ? run : NULL);
+
+	if (kvm_trace) {
+		const char *name = kvm_ioctl_name(request);
+
+		fflush(stdout);
+		if (name)
+			fprintf(stderr, "trace: ioctl(%s fd %d, %s", kvm_fd_role_of(fd), fd, name);
+		else
+			fprintf(stderr, "trace: ioctl(%s fd %d, 0x%lx", kvm_fd_role_of(fd), fd, request);
+		trace_arg(request, arg);
+		if (ret < 0)
+			fprintf(stderr, ") = -1 %s\n", strerror(saved));
+		else
+			fprintf(stderr, ") = %d\n", ret);
+		if (ret == 0 && run)
+			trace_exit(run, run_size);
+	}
+	errno = saved;
+	return ret;
+}
+
+int kvm_ioctl_or_die(int fd, unsigned long request, void *arg)
+{
+	int ret = kvm_ioctl(fd, request, arg);
+
+	if (ret < 0) {
+		const char *name = kvm_ioctl_name(request);
+
+		die(EXIT_KVM_ERROR, "%s on %s fd %d failed: %s",
+		    name ? name : "ioctl", kvm_fd_role_of(fd), fd, strerror(errno));
+	}
+	return ret;
+}
+
+void kvm_die_open(const char *path, int err)
+{
+	struct stat st;
+	struct group *kvm_group;
+
+	switch (err) {
+	case ENOENT:
+		die(EXIT_NO_KVM, "cannot open %s: %s: KVM is not available here: "
+		    "load the module (modprobe kvm_intel or kvm_amd), turn on "
+		    "VT-x/AMD-V in the firmware, or on a cloud VM enable nested "
+		    "virtualization (README, Troubleshooting)", path, strerror(err));
+	case EACCES:
+	case EPERM:
+		kvm_group = NULL;
+		if (stat(path, &st) == 0)
+			kvm_group = getgrgid(st.st_gid);
+		if (kvm_group && strcmp(kvm_group->gr_name, "kvm") == 0)
+			die(EXIT_NO_KVM, "cannot open %s: %s: join the kvm group "
+			    "(sudo usermod -aG kvm $USER), then log out and in again",
+			    path, strerror(err));
+		die(EXIT_NO_KVM, "cannot open %s: %s: the device is not open to "
+		    "your user; give it to the kvm group (sudo groupadd -f kvm && "
+		    "sudo chgrp kvm %s && sudo chmod 660 %s && sudo usermod -aG "
+		    "kvm $USER), then log out and in again",
+		    path, strerror(err), path, path);
+	default:
+		die(EXIT_NO_KVM, "cannot open %s: %s: pass the KVM device with "
+		    "--device (normally /dev/kvm)", path, strerror(err));
+	}
+}
+
+void kvm_die_not_kvm(const char *path, int err)
+{
+	die(EXIT_NO_KVM, "%s is not a KVM device (KVM_GET_API_VERSION: %s): "
+	    "pass the KVM device with --device (normally /dev/kvm)",
+	    path, strerror(err));
+}
+
+void kvm_open(struct kvm *kvm, const char *path)
+{
+	struct stat st;
+	int version;
+
+	kvm->path = path;
+	kvm->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (kvm->fd < 0)
+		kvm_die_open(path, errno);
+	kvm_fd_role(kvm->fd, "kvm");
+	if (fstat(kvm->fd, &st) < 0 || !S_ISCHR(st.st_mode)) {
+		close(kvm->fd);
+		die(EXIT_NO_KVM, "%s is not a character device, so not a KVM "
+		    "device: pass the KVM device with --device (normally /dev/kvm)",
+		    path);
+	}
+	version = kvm_ioctl(kvm->fd, KVM_GET_API_VERSION, NULL);
+	if (version < 0) {
+		int err = errno;
+
+		close(kvm->fd);
+		kvm_die_not_kvm(path, err);
+	}
+	if (version != KVM_STABLE_API_VERSION) {
+		close(kvm->fd);
+		die(EXIT_NO_KVM, "%s speaks KVM API version %d; kvm-steps needs "
+		    "version %d, the only stable one", path, version,
+		    KVM_STABLE_API_VERSION);
+	}
+	kvm->vcpu_mmap_size = kvm_ioctl_or_die(kvm->fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+}
+
+void kvm_close(struct kvm *kvm)
+{
+	if (kvm->fd >= 0) {
+		forget_fd(kvm->fd);
+		close(kvm->fd);
+	}
+	kvm->fd = -1;
+}
+
+void vm_create(struct kvm_vm *vm, struct kvm *kvm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = kvm;
+	/* The argument is the machine type; 0 is the default on x86. */
+	vm->fd = kvm_ioctl_or_die(kvm->fd, KVM_CREATE_VM, NULL);
+	kvm_fd_role(vm->fd, "vm");
+	if (kvm_ioctl(kvm->fd, KVM_CHECK_EXTENSION, (void *)KVM_CAP_SET_TSS_ADDR) > 0)
+		kvm_ioctl_or_die(vm->fd, KVM_SET_TSS_ADDR, (void *)KVM_TSS_ADDRESS);
+}
+
+void vm_close(struct kvm_vm *vm)
+{
+	if (vm->mem)
+		munmap(vm->mem, vm->mem_size);
+	vm->mem = NULL;
+	if (vm->fd >= 0) {
+		forget_fd(vm->fd);
+		close(vm->fd);
+	}
+	vm->fd = -1;
+}
+
+void vm_add_memory(struct kvm_vm *vm, uint64_t gpa, uint64_t size)
+{
+	struct kvm_userspace_memory_region region;
+	void *mem;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		die(EXIT_KVM_ERROR, "cannot map %llu bytes of guest memory: %s",
+		    (unsigned long long)size, strerror(errno));
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.flags = 0,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	kvm_ioctl_or_die(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
+	vm->mem = mem;
+	vm->mem_gpa = gpa;
+	vm->mem_size = size;
+}
+
+void *vm_gpa_to_hva(const struct kvm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < vm->mem_gpa || gpa - vm->mem_gpa > vm->mem_size ||
+	    len > vm->mem_size - (gpa - vm->mem_gpa))
+		return NULL;
+	return vm->mem + (gpa - vm->mem_gpa);
+}
+
+void vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int id)
+{
+	char role[16];
+	void *run;
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->fd = kvm_ioctl_or_die(vm->fd, KVM_CREATE_VCPU, (void *)(uintptr_t)id);
+	snprintf(role, sizeof(role), "vcpu %d", id);
+	kvm_fd_role(vcpu->fd, role);
+	vcpu->run_size = (size_t)vm->kvm->vcpu_mmap_size;
+	run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu->fd, 0);
+	if (run == MAP_FAILED)
+		die(EXIT_KVM_ERROR, "cannot map struct kvm_run of vcpu %d: %s",
+		    id, strerror(errno));
+	vcpu->run = run;
+	kvm_fd_run(vcpu->fd, run, vcpu->run_size);
+}
+
+void vcpu_close(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	vcpu->run = NULL;
+	if (vcpu->fd >= 0) {
+		forget_fd(vcpu->fd);
+		close(vcpu->fd);
+	}
+	vcpu->fd = -1;
+}
+
+void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	kvm_ioctl_or_die(vcpu->fd, KVM_GET_REGS, regs);
+}
+
+void vcpu_regs_set(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	kvm_ioctl_or_die(vcpu->fd, KVM_SET_REGS, (void *)regs);
+}
+
+void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	kvm_ioctl_or_die(vcpu->fd, KVM_GET_SREGS, sregs);
+}
+
+void vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	kvm_ioctl_or_die(vcpu->fd, KVM_SET_SREGS, (void *)sregs);
+}
+
+void vcpu_setup_real_mode(struct kvm_vcpu *vcpu, uint16_t cs, uint16_t ip)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	/* In real mode a segment's base is its selector times 16; KVM keeps
+	 * both, and the CPU uses the base, so both are set. */
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cs.selector = cs;
+	sregs.cs.base = (uint64_t)cs << 4;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = ip;
+	regs.rsp = ip;          /* the stack grows down from the load address */
+	regs.rflags = X86_RFLAGS_FIXED; /* bit 1 is reserved and always 1 */
+	vcpu_regs_set(vcpu, &regs);
+}

@@ -1,0 +1,139 @@
+/* options.c - see options.h. */
+#include "options.h"
+
+#include "kvm.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void usage(FILE *out, unsigned features, const char *purpose,
+		  const char *guest_note)
+{
+	fprintf(out, "usage: %s [--device PATH]%s%s\n", progname,
+		features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
+		features & OPT_GUEST ? " [GUEST.bin]" : "");
+	fprintf(out, "%s\n\n", purpose);
+	fprintf(out, "  --device PATH       the KVM device (default /dev/kvm)\n");
+	if (features & OPT_RUN) {
+		fprintf(out, "  --trace             print every KVM ioctl and exit on standard error\n");
+		fprintf(out, "  --stats             at the end, count exits by reason and time in KVM_RUN\n");
+		fprintf(out, "  --timeout SECONDS   stop a guest that runs longer (default %g, 0 for never;\n"
+			     "                      time spent waiting for standard input does not count)\n",
+			DEFAULT_TIMEOUT_SECONDS);
+	}
+	fprintf(out, "  --help              print this and exit\n");
+	if (features & OPT_GUEST) {
+		fprintf(out, "  GUEST.bin           a flat guest image (nasm -f bin) to run instead of\n"
+			     "                      the built-in one%s%s\n",
+			guest_note ? ", which " : "", guest_note ? guest_note : "");
+	}
+	fprintf(out, "\nexit status:\n");
+	if (features & OPT_RUN) {
+		fprintf(out, "  0    the guest halted (HLT)\n");
+		fprintf(out, "  N    the guest wrote byte N to the exit port 0xf4\n");
+	} else {
+		fprintf(out, "  0    every step worked\n");
+	}
+	fprintf(out, "  %d   bad command line\n", EXIT_USAGE);
+	if (features & OPT_GUEST)
+		fprintf(out, "  %d   the guest image is missing, unreadable, empty or too big\n",
+			EXIT_BAD_GUEST);
+	fprintf(out, "  %d   no usable KVM device\n", EXIT_NO_KVM);
+	if (features & OPT_RUN)
+		fprintf(out, "  %d   the guest crashed or stopped in a way this program does not handle\n",
+			EXIT_CRASHED);
+	fprintf(out, "  %d   KVM refused a request\n", EXIT_KVM_ERROR);
+	if (features & OPT_RUN) {
+		fprintf(out, "  %d   standard output could not be written\n", EXIT_OUTPUT);
+		fprintf(out, "  %d  the guest ran past --timeout\n", EXIT_TIMEOUT);
+	}
+}
+
+static noreturn void usage_error(const char *fmt, const char *arg)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see %s --help)\n", progname);
+	exit(EXIT_USAGE);
+}
+
+static double parse_seconds(const char *text)
+{
+	char *end;
+	double value;
+
+	errno = 0;
+	value = strtod(text, &end);
+	if (end == text || *end != '\0' || errno != 0 || !isfinite(value))
+		usage_error("--timeout: '%s' is not a number of seconds (say --timeout 2.5)", text);
+	if (value < 0 || value > 86400)
+		usage_error("--timeout: %s is out of range: give 0 (never) to 86400 seconds", text);
+	return value;
+}
+
+void options_parse(struct options *opts, int argc, char **argv, unsigned features,
+		   const char *purpose, const char *guest_note)
+{
+	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE };
+	static const struct option all[] = {
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "trace", no_argument, NULL, O_TRACE },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option basic[] = {
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opts->device = "/dev/kvm";
+	opts->guest = NULL;
+	opts->timeout = DEFAULT_TIMEOUT_SECONDS;
+	opts->trace = false;
+	opts->stats = false;
+
+	opterr = 0; /* getopt's own messages are two lines; ours are one */
+	while ((c = getopt_long(argc, argv, ":", features & OPT_RUN ? all : basic,
+				NULL)) != -1) {
+		switch (c) {
+		case O_DEVICE:
+			if (optarg[0] == '\0')
+				usage_error("--device needs a path%s", "");
+			opts->device = optarg;
+			break;
+		case O_HELP:
+			usage(stdout, features, purpose, guest_note);
+			exit(fflush(stdout) == 0 ? 0 : EXIT_OUTPUT);
+		case O_STATS:
+			opts->stats = true;
+			break;
+		case O_TIMEOUT:
+			opts->timeout = parse_seconds(optarg);
+			break;
+		case O_TRACE:
+			opts->trace = true;
+			kvm_trace = true;
+			break;
+		case ':':
+			usage_error("%s needs an argument", argv[optind - 1]);
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (!(features & OPT_GUEST))
+			usage_error("unexpected argument '%s': this program takes no guest image", argv[optind]);
+		if (argc - optind > 1)
+			usage_error("one guest image at most, but '%s' follows it", argv[optind + 1]);
+		opts->guest = argv[optind];
+	}
+}

@@ -1,0 +1,29 @@
+/* options.h - the command line every chapter program shares. */
+#ifndef KVM_STEPS_OPTIONS_H
+#define KVM_STEPS_OPTIONS_H
+
+#include <stdbool.h>
+
+/* Which options a chapter takes beyond --help and --device. */
+enum {
+	OPT_GUEST = 1 << 0, /* an optional guest image path */
+	OPT_RUN = 1 << 1,   /* --trace, --timeout, --stats: it runs a guest */
+};
+
+#define DEFAULT_TIMEOUT_SECONDS 10.0
+
+struct options {
+	const char *device;  /* --device, default /dev/kvm */
+	const char *guest;   /* guest image path, NULL for the built-in one */
+	double timeout;      /* --timeout in seconds, 0 for none */
+	bool trace;          /* --trace */
+	bool stats;          /* --stats */
+};
+
+/* Parse argv. purpose is one line saying what the program shows, guest_note
+ * says what the built-in guest does (or NULL). --help prints the usage and
+ * exits 0; a bad option prints one line and exits 64. */
+void options_parse(struct options *opts, int argc, char **argv, unsigned features,
+		   const char *purpose, const char *guest_note);
+
+#endif

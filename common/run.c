@@ -1,0 +1,349 @@
+/* run.c - see run.h. */
+#include "run.h"
+
+#include "names.h"
+#include "util.h"
+#include "x86.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+/* ---- timeout ---------------------------------------------------------- */
+
+static struct kvm_run *volatile timed_run;
+static volatile sig_atomic_t expired;
+static struct itimerval paused_at;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	expired = 1;
+	/* If the monitor is between two KVM_RUNs, the next one returns EINTR
+	 * at once instead of entering the guest. */
+	if (timed_run)
+		timed_run->immediate_exit = 1;
+}
+
+static void set_timer(const struct itimerval *when)
+{
+	setitimer(ITIMER_REAL, when, NULL);
+}
+
+void timeout_start(struct kvm_vcpu *vcpu, double seconds)
+{
+	struct sigaction sa;
+	struct itimerval when;
+
+	expired = 0;
+	if (seconds <= 0)
+		return;
+	timed_run = vcpu->run;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must come back with EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&when, 0, sizeof(when));
+	when.it_value.tv_sec = (time_t)seconds;
+	when.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	if (when.it_value.tv_sec == 0 && when.it_value.tv_usec == 0)
+		when.it_value.tv_usec = 1;
+	set_timer(&when);
+}
+
+void timeout_pause(void)
+{
+	static const struct itimerval off;
+
+	getitimer(ITIMER_REAL, &paused_at);
+	set_timer(&off);
+}
+
+void timeout_resume(void)
+{
+	if (paused_at.it_value.tv_sec || paused_at.it_value.tv_usec)
+		set_timer(&paused_at);
+}
+
+bool timeout_expired(void)
+{
+	return expired != 0;
+}
+
+int timeout_report(struct kvm_vcpu *vcpu, double seconds)
+{
+	warn("the guest was still running after %g seconds and was stopped: "
+	     "it may loop forever; give it more time with --timeout SECONDS",
+	     seconds);
+	vcpu_dump(vcpu, stderr);
+	return EXIT_TIMEOUT;
+}
+
+/* ---- stats -------------------------------------------------------------- */
+
+static bool stats_on;
+static unsigned long exit_counts[64];
+static unsigned long exits_other;
+static double in_kvm_run, started_at;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void stats_enable(void)
+{
+	stats_on = true;
+	started_at = now();
+}
+
+bool stats_enabled(void)
+{
+	return stats_on;
+}
+
+void stats_record(double seconds, const struct kvm_run *run)
+{
+	in_kvm_run += seconds;
+	if (!run)
+		return;
+	if (run->exit_reason < sizeof(exit_counts) / sizeof(exit_counts[0]))
+		exit_counts[run->exit_reason]++;
+	else
+		exits_other++;
+}
+
+void stats_print(FILE *out)
+{
+	double total = now() - started_at;
+	unsigned long all = exits_other;
+
+	if (!stats_on)
+		return;
+	for (size_t i = 0; i < sizeof(exit_counts) / sizeof(exit_counts[0]); i++)
+		all += exit_counts[i];
+	fprintf(out, "stats: %lu exits\n", all);
+	for (size_t i = 0; i < sizeof(exit_counts) / sizeof(exit_counts[0]); i++) {
+		const char *name = kvm_exit_name((uint32_t)i);
+
+		if (exit_counts[i])
+			fprintf(out, "stats:   %-24s %lu\n", name ? name : "(unknown)",
+				exit_counts[i]);
+	}
+	if (exits_other)
+		fprintf(out, "stats:   %-24s %lu\n", "(other)", exits_other);
+	fprintf(out, "stats: %.6f s inside KVM_RUN, %.6f s in the monitor",
+		in_kvm_run, total - in_kvm_run);
+	if (all)
+		fprintf(out, ", %.2f us per exit round trip", total / (double)all * 1e6);
+	fprintf(out, "\n");
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+enum run_result vcpu_run(struct kvm_vcpu *vcpu)
+{
+	for (;;) {
+		if (kvm_ioctl(vcpu->fd, KVM_RUN, NULL) == 0)
+			return RUN_EXITED;
+		if (errno != EINTR && errno != EAGAIN)
+			die(EXIT_KVM_ERROR, "KVM_RUN on vcpu %d failed: %s", vcpu->id,
+			    strerror(errno));
+		if (timeout_expired())
+			return RUN_TIMED_OUT;
+		/* another signal: enter the guest again */
+	}
+}
+
+/* ---- reports ------------------------------------------------------------ */
+
+static void dump_segment(FILE *out, const char *name, const struct kvm_segment *s)
+{
+	fprintf(out, "  %-3s selector 0x%04x base 0x%016llx limit 0x%08x "
+		"type 0x%x %s dpl %u %s%s%s%s\n", name, s->selector,
+		(unsigned long long)s->base, s->limit, s->type,
+		s->s ? "code/data" : "system", s->dpl,
+		s->present ? "present" : "not-present",
+		s->l ? " L(64-bit)" : "", s->db ? " D/B(32-bit)" : "",
+		s->g ? " G(4K units)" : "");
+}
+
+static void dump_bits(FILE *out, const char *name, unsigned long long value,
+		      const char *const *names, int count)
+{
+	fprintf(out, "  %-6s 0x%016llx [", name, value);
+	for (int bit = 0, first = 1; bit < count; bit++) {
+		if ((value & BIT(bit)) && names[bit]) {
+			fprintf(out, "%s%s", first ? "" : " ", names[bit]);
+			first = 0;
+		}
+	}
+	fprintf(out, "]\n");
+}
+
+void vcpu_dump(struct kvm_vcpu *vcpu, FILE *out)
+{
+	static const char *const rflags_names[] = {
+		[0] = "CF", [1] = "1", [2] = "PF", [4] = "AF", [6] = "ZF",
+		[7] = "SF", [8] = "TF", [9] = "IF", [10] = "DF", [11] = "OF",
+	};
+	static const char *const cr0_names[] = {
+		[0] = "PE", [1] = "MP", [2] = "EM", [3] = "TS", [4] = "ET",
+		[5] = "NE", [16] = "WP", [18] = "AM", [29] = "NW", [30] = "CD",
+		[31] = "PG",
+	};
+	static const char *const cr4_names[] = {
+		[0] = "VME", [1] = "PVI", [2] = "TSD", [3] = "DE", [4] = "PSE",
+		[5] = "PAE", [6] = "MCE", [7] = "PGE", [8] = "PCE", [9] = "OSFXSR",
+		[10] = "OSXMMEXCPT", [11] = "UMIP", [12] = "LA57", [13] = "VMXE",
+		[16] = "FSGSBASE", [18] = "OSXSAVE", [20] = "SMEP", [21] = "SMAP",
+	};
+	static const char *const efer_names[] = {
+		[0] = "SCE", [8] = "LME", [10] = "LMA", [11] = "NXE",
+	};
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	fflush(stdout);
+	if (kvm_ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 ||
+	    kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(out, "  (registers unavailable: %s)\n", strerror(errno));
+		return;
+	}
+	fprintf(out, "  rax 0x%016llx rbx 0x%016llx rcx 0x%016llx rdx 0x%016llx\n",
+		r.rax, r.rbx, r.rcx, r.rdx);
+	fprintf(out, "  rsi 0x%016llx rdi 0x%016llx rsp 0x%016llx rbp 0x%016llx\n",
+		r.rsi, r.rdi, r.rsp, r.rbp);
+	fprintf(out, "  r8  0x%016llx r9  0x%016llx r10 0x%016llx r11 0x%016llx\n",
+		r.r8, r.r9, r.r10, r.r11);
+	fprintf(out, "  r12 0x%016llx r13 0x%016llx r14 0x%016llx r15 0x%016llx\n",
+		r.r12, r.r13, r.r14, r.r15);
+	fprintf(out, "  rip 0x%016llx\n", r.rip);
+	dump_bits(out, "rflags", r.rflags, rflags_names, 12);
+	dump_segment(out, "cs", &s.cs);
+	dump_segment(out, "ds", &s.ds);
+	dump_segment(out, "es", &s.es);
+	dump_segment(out, "ss", &s.ss);
+	dump_bits(out, "cr0", s.cr0, cr0_names, 32);
+	fprintf(out, "  cr2    0x%016llx\n", s.cr2);
+	fprintf(out, "  cr3    0x%016llx\n", s.cr3);
+	dump_bits(out, "cr4", s.cr4, cr4_names, 22);
+	dump_bits(out, "efer", s.efer, efer_names, 12);
+	fprintf(out, "  gdt base 0x%016llx limit 0x%04x, idt base 0x%016llx limit 0x%04x\n",
+		s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
+}
+
+void trace_exit(const struct kvm_run *run, size_t run_size)
+{
+	const char *name = kvm_exit_name(run->exit_reason);
+
+	if (!kvm_trace)
+		return;
+	fflush(stdout);
+	fprintf(stderr, "trace: exit %s", name ? name : "(unknown)");
+	if (run->exit_reason == KVM_EXIT_IO) {
+		fprintf(stderr, ": %s port 0x%x, size %u, count %u",
+			run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from",
+			run->io.port, run->io.size, run->io.count);
+		if (run->io.direction == KVM_EXIT_IO_OUT &&
+		    run->io.data_offset + (uint64_t)run->io.size * run->io.count <= run_size) {
+			const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
+			unsigned n = run->io.size * run->io.count;
+
+			fprintf(stderr, ", data");
+			for (unsigned i = 0; i < n && i < 16; i++)
+				fprintf(stderr, " %02x", data[i]);
+			if (n > 16)
+				fprintf(stderr, " ...");
+		}
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		fprintf(stderr, ": %s 0x%llx, %u bytes",
+			run->mmio.is_write ? "write to" : "read from",
+			(unsigned long long)run->mmio.phys_addr, run->mmio.len);
+	}
+	fprintf(stderr, "\n");
+}
+
+static void explain_fail_entry(const struct kvm_run *run)
+{
+	unsigned long long why = run->fail_entry.hardware_entry_failure_reason;
+	const char *meaning;
+
+	/* On VT-x this is the VM-exit reason with bit 31 set (Intel SDM Vol.
+	 * 3C, 27.8 "VM-Entry Failures During or After Loading Guest State"
+	 * and Appendix C); on SVM it is the VMEXIT code, -1 for invalid state. */
+	if (why == ~0ull || why == 0xffffffffull)
+		meaning = "SVM: VMRUN found the guest state invalid";
+	else if ((why & 0xffff) == 33)
+		meaning = "VT-x: invalid guest state (control registers, segments or EFER disagree)";
+	else if ((why & 0xffff) == 34)
+		meaning = "VT-x: MSR loading failed";
+	else if ((why & 0xffff) == 41)
+		meaning = "VT-x: machine-check event during entry";
+	else
+		meaning = "see the CPU vendor's list of VM-entry failure reasons";
+	fprintf(stderr, "  hardware_entry_failure_reason 0x%llx: %s, on host cpu %u\n",
+		why, meaning, run->fail_entry.cpu);
+}
+
+int vcpu_report_unhandled(struct kvm_vcpu *vcpu)
+{
+	const struct kvm_run *run = vcpu->run;
+	const char *name = kvm_exit_name(run->exit_reason);
+
+	fflush(stdout);
+	if (name)
+		warn("the guest stopped with %s (%u): %s", name, run->exit_reason,
+		     kvm_exit_meaning(run->exit_reason));
+	else
+		warn("the guest stopped with exit reason %u, which this program "
+		     "does not know", run->exit_reason);
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_SHUTDOWN:
+		fprintf(stderr, "  a triple fault: the guest hit an exception it had no working "
+			"handler for (no IDT, a bad stack, or a page fault inside the handler)\n");
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		explain_fail_entry(run);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR: {
+		const char *sub = kvm_internal_error_name(run->internal.suberror);
+
+		fprintf(stderr, "  suberror %u (%s)", run->internal.suberror,
+			sub ? sub : "unknown");
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+			fprintf(stderr, ": KVM could not emulate an instruction; a guest "
+				"that crashed, ran off into memory it has not got, or fetched "
+				"from a device often ends this way (on software KVM backends "
+				"a triple fault can arrive as this too)");
+		fprintf(stderr, "\n  data:");
+		for (uint32_t i = 0; i < run->internal.ndata && i < 16; i++)
+			fprintf(stderr, " 0x%llx", (unsigned long long)run->internal.data[i]);
+		fprintf(stderr, "\n");
+		break;
+	}
+	case KVM_EXIT_MMIO:
+		fprintf(stderr, "  %s of %u bytes at guest-physical 0x%llx, where there is no "
+			"memory and no device\n", run->mmio.is_write ? "write" : "read",
+			run->mmio.len, (unsigned long long)run->mmio.phys_addr);
+		break;
+	case KVM_EXIT_IO:
+		fprintf(stderr, "  %s port 0x%x, size %u, count %u: this program handles no "
+			"port I/O (chapter 07 does)\n",
+			run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from",
+			run->io.port, run->io.size, run->io.count);
+		break;
+	default:
+		break;
+	}
+	fprintf(stderr, "  registers:\n");
+	vcpu_dump(vcpu, stderr);
+	return EXIT_CRASHED;
+}

@@ -1,0 +1,47 @@
+/* run.h - running a vCPU: the KVM_RUN call chapter 06 teaches, a timeout
+ * that can stop any guest, the exit report, and --stats. */
+#ifndef KVM_STEPS_RUN_H
+#define KVM_STEPS_RUN_H
+
+#include "kvm.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum run_result {
+	RUN_EXITED,    /* KVM_RUN returned: look at run->exit_reason */
+	RUN_TIMED_OUT, /* the timeout fired: stop the guest */
+};
+
+/* Arm a timer that stops the guest after seconds (0: never). When it
+ * fires, KVM_RUN returns EINTR, or does so at once if the monitor was
+ * outside it (struct kvm_run's immediate_exit). */
+void timeout_start(struct kvm_vcpu *vcpu, double seconds);
+/* Stop and restart the clock, around a wait for standard input. */
+void timeout_pause(void);
+void timeout_resume(void);
+bool timeout_expired(void);
+/* One line saying the guest was stopped, and its registers; returns 124. */
+int timeout_report(struct kvm_vcpu *vcpu, double seconds);
+
+/* KVM_RUN until it returns with an exit, retrying EINTR and EAGAIN. */
+enum run_result vcpu_run(struct kvm_vcpu *vcpu);
+
+/* The register dump: general registers, segments, control registers. */
+void vcpu_dump(struct kvm_vcpu *vcpu, FILE *out);
+
+/* With --trace, one line decoding the exit that KVM_RUN just returned. */
+void trace_exit(const struct kvm_run *run, size_t run_size);
+
+/* An exit the program does not handle: one line naming it and what it
+ * means, the details KVM gives, the register dump. Returns 70. */
+int vcpu_report_unhandled(struct kvm_vcpu *vcpu);
+
+/* --stats: exits by reason, time inside KVM_RUN and outside it. */
+void stats_enable(void);
+bool stats_enabled(void);
+/* One KVM_RUN that took seconds; run is its exit, NULL if it failed. */
+void stats_record(double seconds, const struct kvm_run *run);
+void stats_print(FILE *out);
+
+#endif

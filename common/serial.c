@@ -1,0 +1,106 @@
+/* serial.c - see serial.h. */
+#include "serial.h"
+
+#include "run.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void serial_init(struct serial *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->lcr = 0x03; /* 8 data bits, no parity, one stop bit */
+	s->dll = 0x01; /* divisor 1: 115200 baud */
+}
+
+void serial_flush(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_OUTPUT, "cannot write the guest's output to standard "
+		    "output: %s", strerror(errno));
+}
+
+static uint8_t receive(struct serial *s)
+{
+	unsigned char c;
+	ssize_t n;
+
+	if (s->input_ended)
+		return UART_EOT;
+	serial_flush(); /* a prompt must be seen before we wait for the answer */
+	timeout_pause();
+	do
+		n = read(STDIN_FILENO, &c, 1);
+	while (n < 0 && errno == EINTR);
+	timeout_resume();
+	if (n == 1)
+		return c;
+	s->input_ended = true;
+	if (n < 0)
+		warn("cannot read standard input for the guest (port 0x3f8): %s; "
+		     "the guest reads 0x04 (EOT) from now on", strerror(errno));
+	return UART_EOT;
+}
+
+uint8_t serial_read(struct serial *s, unsigned offset)
+{
+	bool dlab = s->lcr & UART_LCR_DLAB;
+
+	switch (offset) {
+	case UART_RBR:
+		return dlab ? s->dll : receive(s);
+	case UART_IER:
+		return dlab ? s->dlm : s->ier;
+	case UART_IIR:
+		return (s->fcr & 1) ? UART_IIR_FIFO | UART_IIR_NO_INT : UART_IIR_NO_INT;
+	case UART_LCR:
+		return s->lcr;
+	case UART_MCR:
+		return s->mcr;
+	case UART_LSR:
+		return UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT;
+	case UART_MSR:
+		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	default:
+		return s->scr;
+	}
+}
+
+void serial_write(struct serial *s, unsigned offset, uint8_t value)
+{
+	bool dlab = s->lcr & UART_LCR_DLAB;
+
+	switch (offset) {
+	case UART_THR:
+		if (dlab) {
+			s->dll = value;
+		} else if (putchar(value) == EOF) {
+			serial_flush();
+		}
+		break;
+	case UART_IER:
+		if (dlab)
+			s->dlm = value;
+		else
+			s->ier = value & 0x0f;
+		break;
+	case UART_FCR:
+		s->fcr = value;
+		break;
+	case UART_LCR:
+		s->lcr = value;
+		break;
+	case UART_MCR:
+		s->mcr = value & 0x1f;
+		break;
+	case UART_LSR:
+	case UART_MSR:
+		break; /* read-only on a 16550: writes are ignored */
+	default:
+		s->scr = value;
+		break;
+	}
+}

@@ -1,0 +1,54 @@
+/* serial.h - COM1, the 16550A UART at ports 0x3f8-0x3ff, as far as a
+ * guest without interrupts can see it: writes to the transmit register go
+ * to standard output, reads of the receive register come from standard
+ * input, and the line status always says "transmitter empty, data ready".
+ *
+ * One difference from the chip: reading the receive register waits for a
+ * byte instead of returning a stale one, so a guest need not poll. At the
+ * end of standard input each read returns 0x04 (EOT, what Ctrl-D types). */
+#ifndef KVM_STEPS_SERIAL_H
+#define KVM_STEPS_SERIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define COM1_BASE 0x3f8
+#define COM1_SIZE 8
+
+/* Register offsets from the base port. With LCR.DLAB set, offsets 0 and 1
+ * are the divisor latch instead of RBR/THR and IER. */
+#define UART_RBR 0  /* receive buffer (read) */
+#define UART_THR 0  /* transmit holding (write) */
+#define UART_IER 1  /* interrupt enable */
+#define UART_IIR 2  /* interrupt identification (read) */
+#define UART_FCR 2  /* FIFO control (write) */
+#define UART_LCR 3  /* line control */
+#define UART_MCR 4  /* modem control */
+#define UART_LSR 5  /* line status */
+#define UART_MSR 6  /* modem status */
+#define UART_SCR 7  /* scratch */
+
+#define UART_LCR_DLAB 0x80 /* divisor latch access */
+#define UART_LSR_DR   0x01 /* data ready */
+#define UART_LSR_THRE 0x20 /* transmit holding register empty */
+#define UART_LSR_TEMT 0x40 /* transmitter empty */
+#define UART_IIR_NO_INT 0x01 /* no interrupt pending */
+#define UART_IIR_FIFO   0xc0 /* FIFOs enabled */
+#define UART_MSR_CTS  0x10 /* clear to send */
+#define UART_MSR_DSR  0x20 /* data set ready */
+#define UART_MSR_DCD  0x80 /* data carrier detect */
+#define UART_EOT      0x04 /* what a read returns at the end of input */
+
+struct serial {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	bool input_ended;
+};
+
+void serial_init(struct serial *s);
+uint8_t serial_read(struct serial *s, unsigned offset);
+void serial_write(struct serial *s, unsigned offset, uint8_t value);
+
+/* Send what the guest printed; exits with status 74 if that fails. */
+void serial_flush(void);
+
+#endif

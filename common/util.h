@@ -1,0 +1,45 @@
+/* util.h - the one error idiom and the exit statuses every program shares.
+ *
+ * Errors read "program: what failed: why" on one line, with what the user
+ * can do about it at the end of that same line where there is something. */
+#ifndef KVM_STEPS_UTIL_H
+#define KVM_STEPS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+/* Exit statuses. A guest picks its own status (1-255) with the exit port,
+ * so the monitor's own statuses sit where sysexits.h and timeout(1) put
+ * them; a guest that wants to be told apart from them avoids those values. */
+enum exit_status {
+	EXIT_HALTED = 0,     /* the guest ran HLT (or a chapter ended well) */
+	EXIT_USAGE = 64,     /* bad command line */
+	EXIT_BAD_GUEST = 66, /* guest image missing, empty, unreadable, too big */
+	EXIT_NO_KVM = 69,    /* no usable KVM device */
+	EXIT_CRASHED = 70,   /* the guest stopped in a way the monitor does not handle */
+	EXIT_KVM_ERROR = 71, /* KVM refused a request the monitor made */
+	EXIT_OUTPUT = 74,    /* standard output could not be written */
+	EXIT_TIMEOUT = 124,  /* the guest did not stop in time (as timeout(1)) */
+};
+
+/* The program's short name, used as the prefix of every message. */
+extern const char *progname;
+
+void prog_init(const char *argv0);
+
+/* Print "progname: <message>" on standard error and exit with status. */
+noreturn void die(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print "progname: <message>" on standard error and go on. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print what the kernel says fd is: "  /proc/self/fd/N -> target". */
+void fd_show(int fd);
+
+/* Write all of buf to fd (retrying short writes); false on failure. */
+bool write_all(int fd, const void *buf, size_t len);
+
+#endif
