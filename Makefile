@@ -89,7 +89,7 @@ $(BUILD)/bin/%: $(BUILD)/obj/chapters/%.o $(COMMON_OBJS)
 
 $(BUILD)/guests/%.bin: guest-asm/%.asm | require
 	@mkdir -p $(@D)
-	$(NASM) -f bin -o $@ $<
+	$(NASM) -f bin -I$(<D)/ -o $@ $<
 
 $(BUILD)/gen/guest_%.h: $(BUILD)/guests/real/%.bin
 	@mkdir -p $(@D)
@@ -97,7 +97,7 @@ $(BUILD)/gen/guest_%.h: $(BUILD)/guests/real/%.bin
 
 $(BUILD)/tests/guests/%.bin: tests/guests/%.asm | require
 	@mkdir -p $(@D)
-	$(NASM) -f bin -o $@ $<
+	$(NASM) -f bin -I$(<D)/ -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
 	@mkdir -p $(@D)

@@ -1,0 +1,129 @@
+# tests/lib.sh - the little test framework every tests/cases/*.sh uses.
+#
+#   begin "what it checks"      start a test (needs_kvm: skip it without KVM)
+#   run PROG [ARGS...]          run $BIN/PROG; stdin from $STDIN (default
+#                               /dev/null); sets OUT, ERR, STATUS
+#   expect_status N             the exit status
+#   expect_out FILE             stdout, normalised, equals FILE
+#   expect_out_has TEXT         stdout contains TEXT (err_: stderr)
+#   expect_err_lines N          stderr has exactly N lines
+#   end                         PASS or FAIL, with what differed
+#
+# Every program runs under timeout(1): a hang fails its test, never the
+# suite. In a sanitizer build, any sanitizer report fails the test.
+
+: "${TIMEOUT_GUARD:=30}"
+PASSED=0 FAILED=0 SKIPPED=0
+OUT="" ERR="" STATUS=0
+TEST_NAME="" TEST_FAIL="" TEST_SKIP=""
+TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-test.XXXXXX")
+trap 'rm -rf "$TMP_DIR"' EXIT
+
+# Host addresses and per-host numbers vary; everything else must match.
+normalise() {
+	sed -E \
+		-e 's/host address 0x[0-9a-f]+/host address 0x.../g' \
+		-e 's/^(  KVM_CAP_[A-Z0-9_]+ +)[0-9]+ /\1N /' \
+		-e '/^backend: /,$c\
+backend: (this host)'
+}
+
+begin() {
+	TEST_NAME="$VARIANT$1" TEST_FAIL="" TEST_SKIP=""
+}
+
+needs_kvm() {
+	[ -n "$KVM_UNUSABLE" ] && TEST_SKIP="$KVM_UNUSABLE"
+}
+
+fail() {
+	TEST_FAIL="$TEST_FAIL$*
+"
+}
+
+run() {
+	local prog=$1
+	shift
+	[ -n "$TEST_SKIP" ] && return 0
+	timeout -k 5 "$TIMEOUT_GUARD" "$BIN/$prog" "$@" <"${STDIN:-/dev/null}" \
+		>"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	OUT=$(cat "$TMP_DIR/out")
+	ERR=$(cat "$TMP_DIR/err")
+	if [ "$STATUS" -eq 124 ] && [ -z "$ERR" ]; then
+		fail "$prog did not finish within $TIMEOUT_GUARD s (hung)"
+	fi
+	return 0
+}
+
+expect_status() {
+	[ -n "$TEST_SKIP" ] && return 0
+	[ "$STATUS" -eq "$1" ] || fail "exit status: expected $1, got $STATUS"
+}
+
+expect_out() {
+	[ -n "$TEST_SKIP" ] && return 0
+	local want=$1
+	if ! diff -u <(normalise <"$want") <(normalise <"$TMP_DIR/out") >"$TMP_DIR/diff"; then
+		fail "standard output differs from $want (- expected, + actual):
+$(head -n 40 "$TMP_DIR/diff")"
+	fi
+}
+
+expect_out_text() {
+	[ -n "$TEST_SKIP" ] && return 0
+	[ "$OUT" = "$1" ] || fail "standard output: expected
+  '$1'
+got
+  '$OUT'"
+}
+
+expect_out_has() {
+	[ -n "$TEST_SKIP" ] && return 0
+	case $OUT in *"$1"*) ;; *) fail "standard output lacks '$1'; it was:
+$OUT" ;; esac
+}
+
+expect_err_has() {
+	[ -n "$TEST_SKIP" ] && return 0
+	case $ERR in *"$1"*) ;; *) fail "standard error lacks '$1'; it was:
+$ERR" ;; esac
+}
+
+expect_err_lacks() {
+	[ -n "$TEST_SKIP" ] && return 0
+	case $ERR in *"$1"*) fail "standard error should not contain '$1'; it was:
+$ERR" ;; esac
+}
+
+expect_err_lines() {
+	[ -n "$TEST_SKIP" ] && return 0
+	local n
+	n=$(wc -l <"$TMP_DIR/err")
+	[ "$n" -eq "$1" ] || fail "standard error: expected $1 line(s), got $n:
+$ERR"
+}
+
+end() {
+	if [ -n "$TEST_SKIP" ]; then
+		SKIPPED=$((SKIPPED + 1))
+		echo "SKIP $TEST_NAME ($TEST_SKIP)"
+		return
+	fi
+	case $ERR in
+	*"runtime error:"* | *"Sanitizer"* | *"LeakSanitizer"*)
+		fail "a sanitizer reported:
+$ERR" ;;
+	esac
+	if [ -z "$TEST_FAIL" ]; then
+		PASSED=$((PASSED + 1))
+		echo "PASS $TEST_NAME"
+	else
+		FAILED=$((FAILED + 1))
+		echo "FAIL $TEST_NAME"
+		printf '%s' "$TEST_FAIL" | sed 's/^/    /'
+	fi
+	OUT="" ERR="" STATUS=0
+	: >"$TMP_DIR/out"
+	: >"$TMP_DIR/err"
+}
