@@ -6,6 +6,7 @@
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
+#   make bench        time chapter 07 against the raw KVM floor and QEMU
 #   make clean        remove build/
 
 CC ?= cc
@@ -61,13 +62,17 @@ TEST_GUEST_SRCS := $(sort $(wildcard tests/guests/*.asm))
 TEST_GUEST_BINS := $(TEST_GUEST_SRCS:tests/guests/%.asm=$(BUILD)/tests/guests/%.bin)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+# make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
+BENCH_OUTS_COUNTS := 0 10000
+BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/outs-%.bin)
 
 .PHONY: all clean crosscheck diff programs require run test
 .DEFAULT_GOAL := all
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS)
+all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS)
 
 programs: $(PROGRAMS)
 
@@ -103,6 +108,18 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJS) -lm
 
+$(BUILD)/bench/raw: bench/raw.c $(BUILD)/gen/guest_hello.h | require
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/timeit: bench/timeit.c | require
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/guests/outs-%.bin: bench/guests/outs.asm | require
+	@mkdir -p $(@D)
+	$(NASM) -f bin -DCOUNT=$* -o $@ $<
+
 # The tour. The chapter 07 guest asks a name: the tour answers for you.
 RUN_INPUT ?= reader
 run: programs
@@ -119,6 +136,11 @@ diff:
 
 crosscheck: all
 	@tools/crosscheck.sh $(BUILD)
+
+# Not a test: it takes a minute or two and prints numbers.
+.PHONY: bench
+bench: all
+	@bench/bench.sh $(BUILD)
 
 clean:
 	rm -rf build

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# bench.sh BUILD - make bench: what chapter 07 costs beyond KVM itself, and
+# how much quicker it starts than QEMU. One run measures everything, each
+# time a median over repeated runs (bench/timeit.c), the commands of one
+# comparison taking turns so that a busy machine weighs on all of them alike.
+#
+#   1. whole run: chapter 07 with its greeting guest (a line of input piped
+#      in, output to /dev/null), against bench/raw.c, the floor: the same
+#      KVM requests and the same guest with nothing else around them.
+#   2. per exit: a guest doing 10,000 OUTs to COM1 (output to /dev/null),
+#      under chapter 07's run loop and under the floor's; the cost of one
+#      exit is the time difference against the same guest doing 0 OUTs,
+#      divided by 10,000, so that start-up cancels out.
+#   3. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
+#      from start to the guest's OUT to port 0xf4.
+#
+# BENCH_RUNS (default 31) and BENCH_QEMU_RUNS (default 5) set the runs.
+# Absolute times depend on the host, above all on its KVM backend; the
+# ratios are the point.
+set -u
+build=${1:-build}
+runs=${BENCH_RUNS:-31}
+qemu_runs=${BENCH_QEMU_RUNS:-5}
+bin=$build/bin
+timeit=$build/bench/timeit
+raw=$build/bench/raw
+hello=$build/guests/real/hello.bin
+outs_n=10000
+outs_big=$build/bench/guests/outs-$outs_n.bin
+outs_zero=$build/bench/guests/outs-0.bin
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+for f in "$timeit" "$raw" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits"; do
+	if [ ! -e "$f" ]; then
+		echo "bench: $f is missing: run make first" >&2
+		exit 2
+	fi
+done
+if ! "$bin/01-open-kvm" >"$tmp/ch01" 2>&1; then
+	echo "bench: KVM cannot be used here, nothing to measure:" >&2
+	cat "$tmp/ch01" >&2
+	exit 69
+fi
+
+# Medians in microseconds, one per command, into the named variables.
+# usage: measure RUNS INPUT "VAR STATUS CMD ARGS..." ...
+measure() {
+	local runs=$1 input=$2 spec args=() vars=() i=0
+	shift 2
+	for spec in "$@"; do
+		read -r -a words <<<"$spec"
+		vars+=("${words[0]}")
+		[ ${#args[@]} -gt 0 ] && args+=(--)
+		args+=("${words[@]:1}")
+	done
+	if ! "$timeit" "$runs" "$input" "${args[@]}" >"$tmp/times"; then
+		echo "bench: a command failed; nothing more is measured" >&2
+		exit 1
+	fi
+	while read -r median min max n; do
+		printf -v "${vars[$i]}" '%s' "$median"
+		printf '    %-34s median %10.1f us  (min %.1f, max %.1f, %d runs)\n' \
+			"${labels[$i]}" "$median" "$min" "$max" "$n"
+		i=$((i + 1))
+	done <"$tmp/times"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+times_quicker() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a / b }'; }
+# verdict VALUE OP LIMIT: "met" or "MISSED" for the target VALUE OP LIMIT.
+verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+	ok = op == "<=" ? v <= l : v >= l; print ok ? "met" : "MISSED" }'; }
+
+backend=$(sed -n 's/^backend: //p' "$tmp/ch01")
+case $backend in
+kvm_intel*) kind="VT-x: guest code runs natively on the CPU" ;;
+kvm_amd*) kind="SVM: guest code runs natively on the CPU" ;;
+*) kind="a software backend: guest instructions are emulated and every exit is slow, so absolute times mean little; compare the ratios" ;;
+esac
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "make bench on $(uname -n): ${cpu:-unknown CPU}, $(nproc) cores, Linux $(uname -r)"
+echo "KVM backend: $backend"
+echo "  $kind"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+echo reader >"$tmp/input"
+
+echo "1. whole run, chapter 07's greeting guest, input piped, output to /dev/null"
+labels=("07-io-exits" "raw (the floor: bench/raw.c)")
+measure "$runs" "$tmp/input" "t_ch07 0 $bin/07-io-exits" "t_raw 0 $raw"
+whole=$(ratio "$t_ch07" "$t_raw")
+echo "    ratio 07-io-exits / floor: $whole  (target <= 1.30: $(verdict "$whole" "<=" 1.30))"
+echo
+
+echo "2. cost of one I/O exit: $outs_n OUTs to COM1 less 0 OUTs, output to /dev/null"
+labels=("07-io-exits, $outs_n OUTs" "raw loop, $outs_n OUTs" "07-io-exits, 0 OUTs" "raw loop, 0 OUTs")
+measure "$runs" /dev/null "b_ch07 0 $bin/07-io-exits $outs_big" "b_raw 0 $raw $outs_big" \
+	"z_ch07 0 $bin/07-io-exits $outs_zero" "z_raw 0 $raw $outs_zero"
+e_ch07=$(awk -v b="$b_ch07" -v z="$z_ch07" -v n="$outs_n" 'BEGIN { printf "%.3f", (b - z) / n }')
+e_raw=$(awk -v b="$b_raw" -v z="$z_raw" -v n="$outs_n" 'BEGIN { printf "%.3f", (b - z) / n }')
+per_exit=$(ratio "$e_ch07" "$e_raw")
+echo "    per exit: 07-io-exits $e_ch07 us, raw loop $e_raw us"
+echo "    ratio 07-io-exits / raw loop: $per_exit  (target <= 1.05: $(verdict "$per_exit" "<=" 1.05))"
+if "$bin/07-io-exits" --stats "$outs_big" >/dev/null 2>"$tmp/stats"; then
+	echo "    where one run's time goes (07-io-exits --stats, $outs_n OUTs):"
+	sed -n 's/^stats: /      /p' "$tmp/stats"
+fi
+echo
+
+echo "3. QEMU booting the same image ($hello) with SeaBIOS, start to exit"
+qemu=$(command -v qemu-system-x86_64 || true)
+if [ -z "$qemu" ]; then
+	echo "    skipped: qemu-system-x86_64 is not installed"
+	echo "    (sudo apt-get install -y qemu-system-x86, then make bench again)"
+else
+	qemu_args=(-display none -serial stdio -monitor none -no-reboot
+		-device isa-debug-exit,iobase=0xf4,iosize=0x01
+		-drive "file=$hello,format=raw")
+	# The guest's OUT of 0 to port 0xf4 makes QEMU exit (0 << 1) | 1 = 1.
+	timeout 60 "$qemu" -accel kvm "${qemu_args[@]}" <"$tmp/input" \
+		>"$tmp/qemu.out" 2>"$tmp/qemu.err"
+	if [ $? -eq 1 ] && grep -q Goodbye "$tmp/qemu.out"; then
+		accel=kvm
+	else
+		accel=tcg
+	fi
+	echo "    $("$qemu" --version | head -n 1); -accel $accel$([ $accel = tcg ] && echo ' (KVM did not work for QEMU here)')"
+	labels=("07-io-exits ${hello##*/}" "qemu -accel $accel" "qemu -accel $accel -nodefaults")
+	specs=("q_ch07 0 $bin/07-io-exits $hello" "q_qemu 1 $qemu -accel $accel ${qemu_args[*]}"
+		"q_lean 1 $qemu -nodefaults -accel $accel ${qemu_args[*]}")
+	if [ $accel = kvm ]; then
+		labels+=("qemu -accel tcg (no KVM at all)")
+		specs+=("q_tcg 1 $qemu -accel tcg ${qemu_args[*]}")
+	fi
+	measure "$qemu_runs" "$tmp/input" "${specs[@]}"
+	quick=$(times_quicker "$q_qemu" "$q_ch07")
+	echo "    07-io-exits is ${quick}x quicker than qemu -accel $accel (target >= 100: $(verdict "$quick" ">=" 100))"
+	echo "    07-io-exits is $(times_quicker "$q_lean" "$q_ch07")x quicker than qemu -accel $accel -nodefaults"
+	if [ $accel = kvm ]; then
+		echo "    07-io-exits is $(times_quicker "$q_tcg" "$q_ch07")x quicker than qemu -accel tcg"
+		case $backend in kvm_intel* | kvm_amd*) ;; *)
+			echo "    (on this software KVM backend QEMU with KVM is slower than QEMU's own emulator, TCG)" ;;
+		esac
+	fi
+fi
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
