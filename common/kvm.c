@@ -69,14 +69,6 @@ static const struct kvm_run *run_of(int fd, size_t *size)
 	return NULL;
 }
 
-static double seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void forget_fd(int fd)
 {
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
@@ -132,7 +124,7 @@ static void trace_arg(unsigned long request, void *arg)
 int kvm_ioctl(int fd, unsigned long request, void *arg)
 {
 	bool timed = request == KVM_RUN && stats_enabled();
-	double started = timed ? seconds_now() : 0;
+	double started = timed ? stats_clock() : 0;
 	int ret = ioctl(fd, request, arg);
 	int saved = errno;
 	const struct kvm_run *run = NULL;
@@ -141,7 +133,7 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 	if (request == KVM_RUN)
 		run = run_of(fd, &run_size);
 	if (timed)
-		stats_record(seconds_now() - started, ret == 0 && run ? run : NULL);
+		stats_record(started, stats_clock(), ret == 0 && run ? run : NULL);
 
 	if (kvm_trace) {
 		const char *name = kvm_ioctl_name(request);

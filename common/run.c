@@ -7,9 +7,13 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+
+static void stats_wait_begin(void);
+static void stats_wait_end(void);
 
 /* ---- timeout ---------------------------------------------------------- */
 
@@ -58,6 +62,7 @@ void timeout_pause(void)
 {
 	static const struct itimerval off;
 
+	stats_wait_begin();
 	getitimer(ITIMER_REAL, &paused_at);
 	set_timer(&off);
 }
@@ -66,6 +71,7 @@ void timeout_resume(void)
 {
 	if (paused_at.it_value.tv_sec || paused_at.it_value.tv_usec)
 		set_timer(&paused_at);
+	stats_wait_end();
 }
 
 bool timeout_expired(void)
@@ -84,12 +90,28 @@ int timeout_report(struct kvm_vcpu *vcpu, double seconds)
 
 /* ---- stats -------------------------------------------------------------- */
 
-static bool stats_on;
-static unsigned long exit_counts[64];
-static unsigned long exits_other;
-static double in_kvm_run, started_at;
+#define STATS_REASONS 64 /* exit reasons below this are counted one by one */
+#define STATS_PORTS 16   /* distinct (port, direction) pairs counted apart */
 
-static double now(void)
+static struct {
+	bool on, printed;
+	unsigned long exits[STATS_REASONS];
+	unsigned long exits_other;  /* exit reasons past the table */
+	unsigned long interrupted;  /* KVM_RUNs that returned an error (EINTR) */
+	struct {
+		uint16_t port;
+		uint8_t direction;
+		unsigned long count;
+	} ports[STATS_PORTS];
+	unsigned long ports_other;  /* KVM_EXIT_IOs past the port table */
+	double enabled_at;          /* when the program started counting */
+	double first_run_at;        /* when the first KVM_RUN began, 0 before */
+	double in_kvm_run;          /* seconds inside KVM_RUN, all calls */
+	double waiting;             /* seconds waiting for standard input */
+	double wait_began;          /* when the current wait began, 0 if none */
+} stats;
+
+double stats_clock(void)
 {
 	struct timespec ts;
 
@@ -97,52 +119,143 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void stats_at_exit(void)
+{
+	/* A run that ended through die() still gets its numbers. */
+	stats_print(stderr);
+}
+
 void stats_enable(void)
 {
-	stats_on = true;
-	started_at = now();
+	memset(&stats, 0, sizeof(stats));
+	stats.on = true;
+	stats.enabled_at = stats_clock();
+	atexit(stats_at_exit);
 }
 
 bool stats_enabled(void)
 {
-	return stats_on;
+	return stats.on;
 }
 
-void stats_record(double seconds, const struct kvm_run *run)
+static void count_port(const struct kvm_run *run)
 {
-	in_kvm_run += seconds;
-	if (!run)
+	for (size_t i = 0; i < STATS_PORTS; i++) {
+		if (stats.ports[i].count == 0) {
+			stats.ports[i].port = run->io.port;
+			stats.ports[i].direction = run->io.direction;
+		}
+		if (stats.ports[i].port == run->io.port &&
+		    stats.ports[i].direction == run->io.direction) {
+			stats.ports[i].count++;
+			return;
+		}
+	}
+	stats.ports_other++;
+}
+
+void stats_record(double started, double ended, const struct kvm_run *run)
+{
+	if (stats.first_run_at == 0)
+		stats.first_run_at = started;
+	stats.in_kvm_run += ended - started;
+	if (!run) {
+		stats.interrupted++;
 		return;
-	if (run->exit_reason < sizeof(exit_counts) / sizeof(exit_counts[0]))
-		exit_counts[run->exit_reason]++;
+	}
+	if (run->exit_reason < STATS_REASONS)
+		stats.exits[run->exit_reason]++;
 	else
-		exits_other++;
+		stats.exits_other++;
+	if (run->exit_reason == KVM_EXIT_IO)
+		count_port(run);
+}
+
+static void stats_wait_begin(void)
+{
+	if (stats.on)
+		stats.wait_began = stats_clock();
+}
+
+static void stats_wait_end(void)
+{
+	if (stats.on && stats.wait_began != 0)
+		stats.waiting += stats_clock() - stats.wait_began;
+	stats.wait_began = 0;
+}
+
+/* "stats:   KVM_EXIT_IO      214", the label indented by depth. */
+static void stats_count(FILE *out, int depth, const char *label, unsigned long n)
+{
+	fprintf(out, "stats: %*s%-*s %10lu\n", 2 * depth, "", 32 - 2 * depth, label, n);
+}
+
+/* "stats:   inside KVM_RUN ...   12.345 ms  67.8%  9.87 us per exit" */
+static void stats_share(FILE *out, const char *what, double seconds, double whole,
+			unsigned long exits)
+{
+	fprintf(out, "stats:   %-30s %10.3f ms %6.1f%%", what, seconds * 1e3,
+		whole > 0 ? 100 * seconds / whole : 0.0);
+	if (exits)
+		fprintf(out, " %9.2f us per exit", seconds / (double)exits * 1e6);
+	fprintf(out, "\n");
 }
 
 void stats_print(FILE *out)
 {
-	double total = now() - started_at;
-	unsigned long all = exits_other;
+	double ended = stats_clock(), running, monitor;
+	unsigned long all = stats.exits_other;
 
-	if (!stats_on)
+	if (!stats.on || stats.printed)
 		return;
-	for (size_t i = 0; i < sizeof(exit_counts) / sizeof(exit_counts[0]); i++)
-		all += exit_counts[i];
-	fprintf(out, "stats: %lu exits\n", all);
-	for (size_t i = 0; i < sizeof(exit_counts) / sizeof(exit_counts[0]); i++) {
+	stats.printed = true;
+	fflush(stdout);
+	for (size_t i = 0; i < STATS_REASONS; i++)
+		all += stats.exits[i];
+
+	fprintf(out, "stats: %lu exit%s to the monitor", all, all == 1 ? "" : "s");
+	if (stats.interrupted)
+		fprintf(out, ", and %lu KVM_RUN%s interrupted by a signal",
+			stats.interrupted, stats.interrupted == 1 ? "" : "s");
+	fprintf(out, "\n");
+	for (size_t i = 0; i < STATS_REASONS; i++) {
 		const char *name = kvm_exit_name((uint32_t)i);
 
-		if (exit_counts[i])
-			fprintf(out, "stats:   %-24s %lu\n", name ? name : "(unknown)",
-				exit_counts[i]);
+		if (stats.exits[i])
+			stats_count(out, 1, name ? name : "(unknown)", stats.exits[i]);
+		if (i != KVM_EXIT_IO)
+			continue;
+		for (size_t p = 0; p < STATS_PORTS && stats.ports[p].count; p++) {
+			char label[32];
+
+			snprintf(label, sizeof(label), "%s port 0x%x",
+				 stats.ports[p].direction == KVM_EXIT_IO_OUT ? "out" : "in",
+				 stats.ports[p].port);
+			stats_count(out, 2, label, stats.ports[p].count);
+		}
+		if (stats.ports_other)
+			stats_count(out, 2, "other ports", stats.ports_other);
 	}
-	if (exits_other)
-		fprintf(out, "stats:   %-24s %lu\n", "(other)", exits_other);
-	fprintf(out, "stats: %.6f s inside KVM_RUN, %.6f s in the monitor",
-		in_kvm_run, total - in_kvm_run);
-	if (all)
-		fprintf(out, ", %.2f us per exit round trip", total / (double)all * 1e6);
-	fprintf(out, "\n");
+	if (stats.exits_other)
+		stats_count(out, 1, "(other reasons)", stats.exits_other);
+
+	if (stats.first_run_at == 0) {
+		fprintf(out, "stats: the guest never ran: no time to split\n");
+		return;
+	}
+	/* From the first KVM_RUN to now: the kernel's share and ours. Time
+	 * spent waiting for the user to type is neither. */
+	running = ended - stats.first_run_at - stats.waiting;
+	monitor = running - stats.in_kvm_run;
+	if (monitor < 0)
+		monitor = 0;
+	fprintf(out, "stats: from the first KVM_RUN to the end, input waits aside:\n");
+	stats_share(out, "inside KVM_RUN (kernel, guest)", stats.in_kvm_run, running, all);
+	stats_share(out, "in the monitor (exits)", monitor, running, all);
+	stats_share(out, "total", running, running, all);
+	fprintf(out, "stats: setup before the first KVM_RUN %.3f ms, waiting for "
+		"standard input %.3f ms\n", (stats.first_run_at - stats.enabled_at) * 1e3,
+		stats.waiting * 1e3);
 }
 
 /* ---- running ------------------------------------------------------------ */

@@ -17,7 +17,8 @@ enum run_result {
  * fires, KVM_RUN returns EINTR, or does so at once if the monitor was
  * outside it (struct kvm_run's immediate_exit). */
 void timeout_start(struct kvm_vcpu *vcpu, double seconds);
-/* Stop and restart the clock, around a wait for standard input. */
+/* Stop and restart the clock, around a wait for standard input; --stats
+ * counts that time apart, as neither the guest's nor the monitor's. */
 void timeout_pause(void);
 void timeout_resume(void);
 bool timeout_expired(void);
@@ -37,11 +38,18 @@ void trace_exit(const struct kvm_run *run, size_t run_size);
  * means, the details KVM gives, the register dump. Returns 70. */
 int vcpu_report_unhandled(struct kvm_vcpu *vcpu);
 
-/* --stats: exits by reason, time inside KVM_RUN and outside it. */
+/* --stats: exits by reason (and KVM_EXIT_IO by port), time inside KVM_RUN
+ * and time in the monitor between KVM_RUNs, from the first KVM_RUN on.
+ * Once enabled, the numbers are printed when the program exits, however
+ * it exits, unless stats_print() printed them already. */
 void stats_enable(void);
 bool stats_enabled(void);
-/* One KVM_RUN that took seconds; run is its exit, NULL if it failed. */
-void stats_record(double seconds, const struct kvm_run *run);
+/* Seconds on the monotonic clock, the one --stats times with. */
+double stats_clock(void);
+/* One KVM_RUN, from started to ended; run is its exit, NULL if it failed
+ * (a signal interrupted it). kvm_ioctl() calls this. */
+void stats_record(double started, double ended, const struct kvm_run *run);
+/* Print the numbers, once, on out. */
 void stats_print(FILE *out);
 
 #endif

@@ -1,0 +1,55 @@
+# 80-bench.sh - what make bench relies on, checked (not timed): the floor
+# program runs the same guests to the same result as chapter 07, and the
+# timer refuses a command that fails.
+
+begin "bench: the floor (bench/raw.c) runs the greeting guest as chapter 07 does"
+needs_kvm
+echo reader >"$TMP_DIR/in"
+STDIN=$TMP_DIR/in run ../bench/raw
+expect_status 0
+expect_out tests/expected/07-io-exits.out
+expect_err_lines 0
+end
+
+begin "bench: the floor greets a stranger at end of input, like chapter 07"
+needs_kvm
+run ../bench/raw "$BUILD_DIR/guests/real/hello.bin"
+expect_status 0
+expect_out_has "Nice to meet you, stranger. Goodbye!"
+end
+
+begin "bench: the per-exit guest sends exactly its count under the floor and chapter 07"
+needs_kvm
+for count in 0 10000; do
+	run ../bench/raw "$BUILD_DIR/bench/guests/outs-$count.bin"
+	expect_status 0
+	[ -n "$TEST_SKIP" ] || [ ${#OUT} -eq "$count" ] ||
+		fail "raw: outs-$count.bin printed ${#OUT} bytes"
+	run 07-io-exits "$BUILD_DIR/bench/guests/outs-$count.bin"
+	expect_status 0
+	[ -n "$TEST_SKIP" ] || [ ${#OUT} -eq "$count" ] ||
+		fail "07-io-exits: outs-$count.bin printed ${#OUT} bytes"
+done
+end
+
+begin "bench: the floor ends with status 70 on an exit it does not handle"
+needs_kvm
+run ../bench/raw "$TGUESTS/io-sizes.bin"
+expect_status 70
+end
+
+begin "bench: timeit prints median, min, max and runs for each command"
+run ../bench/timeit 3 /dev/null 0 true -- 3 sh -c "exit 3"
+expect_status 0
+if [ -z "$TEST_SKIP" ]; then
+	lines=$(printf '%s\n' "$OUT" | grep -cE '^[0-9]+\.[0-9] [0-9]+\.[0-9] [0-9]+\.[0-9] 3$')
+	[ "$lines" -eq 2 ] || fail "timeit: expected two lines 'MEDIAN MIN MAX 3', got:
+$OUT"
+fi
+end
+
+begin "bench: timeit stops when a command exits with another status"
+run ../bench/timeit 3 /dev/null 0 false
+expect_status 1
+expect_err_has "false exited with status 1"
+end
