@@ -62,6 +62,22 @@ static noreturn void usage_error(const char *fmt, const char *arg)
 	exit(EXIT_USAGE);
 }
 
+/* getopt_long() returned '?'. Which word was wrong depends on the kind:
+ * for a short option (-x) optopt is the letter, and optind may still point
+ * at the same word (-xy); for a long option given an argument it takes
+ * none (--help=1), optopt is that option's value; for an unknown long
+ * option optopt is 0 and the word is the one just consumed. */
+static noreturn void unknown_option(char **argv, int letter)
+{
+	char shortopt[3] = { '-', (char)letter, '\0' };
+
+	if (letter > 0 && letter < 128)
+		usage_error("unknown option '%s'", shortopt);
+	if (letter != 0)
+		usage_error("option '%s' takes no argument", argv[optind - 1]);
+	usage_error("unknown option '%s'", argv[optind - 1]);
+}
+
 static double parse_seconds(const char *text)
 {
 	char *end;
@@ -126,7 +142,7 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 		case ':':
 			usage_error("%s needs an argument", argv[optind - 1]);
 		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			unknown_option(argv, optopt);
 		}
 	}
 	if (optind < argc) {

@@ -18,9 +18,11 @@ void serial_init(struct serial *s)
 
 void serial_flush(void)
 {
-	if (fflush(stdout) != 0 || ferror(stdout))
+	int err = stdout_flush();
+
+	if (err)
 		die(EXIT_OUTPUT, "cannot write the guest's output to standard "
-		    "output: %s", strerror(errno));
+		    "output: %s", strerror(err));
 }
 
 static uint8_t receive(struct serial *s)
@@ -78,6 +80,7 @@ void serial_write(struct serial *s, unsigned offset, uint8_t value)
 		if (dlab) {
 			s->dll = value;
 		} else if (putchar(value) == EOF) {
+			stdout_failed(errno);
 			serial_flush();
 		}
 		break;

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,19 +12,76 @@
 
 const char *progname = "kvm-steps";
 
+static int stdout_errno; /* why standard output first failed, 0 if it has not */
+static bool dying;       /* die() is on its way out with its own status */
+
+int stdout_flush(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 && stdout_errno == 0)
+		stdout_errno = errno ? errno : EIO;
+	if (ferror(stdout) && stdout_errno == 0)
+		stdout_errno = EIO; /* failed earlier, and nobody kept the reason */
+	return stdout_errno;
+}
+
+void stdout_failed(int err)
+{
+	if (stdout_errno == 0)
+		stdout_errno = err ? err : EIO;
+}
+
+/* A program whose output is the lesson must not report success when the
+ * output went nowhere (a full disk, a closed pipe, a closed descriptor). */
+static void check_stdout_at_exit(void)
+{
+	int err;
+
+	if (dying)
+		return; /* die() has said what went wrong and chosen the status */
+	err = stdout_flush();
+	if (err == 0)
+		return;
+	fprintf(stderr, "%s: cannot write standard output: %s\n", progname,
+		strerror(err));
+	/* exit() may not be called again from an atexit handler */
+	_exit(EXIT_OUTPUT);
+}
+
+/* If the caller closed descriptor 0, 1 or 2, the next open() (of /dev/kvm,
+ * say) would get that number, and output meant for the terminal would be
+ * written to the KVM device. Hold each closed one with /dev/null opened
+ * the wrong way round, so that using it still fails with EBADF just as a
+ * closed descriptor does, and the program reports that. */
+static void hold_standard_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+		if (got != fd) /* open() takes the lowest free number: fd */
+			_exit(EXIT_OUTPUT); /* no /dev/null: nowhere to say so */
+	}
+}
+
 void prog_init(const char *argv0)
 {
 	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
 
 	if (argv0 && *argv0)
 		progname = slash ? slash + 1 : argv0;
+	hold_standard_fds();
+	atexit(check_stdout_at_exit);
 }
 
 static void vmessage(const char *fmt, va_list ap)
 {
 	/* Guest output may be waiting in stdout's buffer: let it go first, so
-	 * the message lands after what the guest printed before it failed. */
-	fflush(stdout);
+	 * the message lands after what the guest printed before it failed. A
+	 * failure is remembered for whoever reports it (serial_flush, exit). */
+	stdout_flush();
 	fprintf(stderr, "%s: ", progname);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -33,6 +91,7 @@ void die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
+	dying = true;
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);

@@ -27,7 +27,18 @@ enum exit_status {
 /* The program's short name, used as the prefix of every message. */
 extern const char *progname;
 
+/* Call first in main(). Sets progname; makes sure descriptors 0, 1 and 2
+ * are taken, so that no file the program opens lands on one of them; and
+ * arranges that a program whose standard output could not be written
+ * says so and exits with EXIT_OUTPUT instead of 0. */
 void prog_init(const char *argv0);
+
+/* Flush standard output. Returns 0 if everything written to it so far went
+ * out, else the errno of the first write that failed: stdio keeps only a
+ * flag, and errno by the time anyone looks may name another failure. */
+int stdout_flush(void);
+/* A putchar() or printf() to stdout failed with err: remember why. */
+void stdout_failed(int err);
 
 /* Print "progname: <message>" on standard error and exit with status. */
 noreturn void die(int status, const char *fmt, ...)
