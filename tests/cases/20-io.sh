@@ -20,13 +20,6 @@ expect_out_text "string out
 helloxyzpq"
 end
 
-begin "io: the byte written to port 0xf4 is the exit status"
-needs_kvm
-STDIN=/dev/null run 07-io-exits "$TGUESTS/string-io.bin"
-expect_status 7
-expect_err_has "the guest wrote 7 to the exit port 0xf4: exit status 7"
-end
-
 begin "io: with LCR.DLAB set, writes to 0x3f8 set the divisor and print nothing"
 needs_kvm
 run 07-io-exits "$TGUESTS/dlab.bin"
