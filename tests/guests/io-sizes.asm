@@ -20,6 +20,9 @@ org 0x7c00
     mov dx, 0x3f8       ; dword out: THR 'B', IER 2, FCR 0, LCR 3
     mov eax, 0x03000242
     out dx, eax
+    mov dx, 0x3fc       ; MCR 0: a BIOS may have left OUT2 set in it
+    mov al, 0
+    out dx, al
     mov dx, 0x3ff       ; the scratch register keeps what it is given
     mov al, 0x5a
     out dx, al

@@ -1,0 +1,53 @@
+# 80-crosscheck.sh - tools/crosscheck.sh (make crosscheck) without QEMU:
+# it says it skipped, and with a stand-in for QEMU that runs chapter 07
+# itself, it finds every guest the same, or the one difference planted.
+
+# A stand-in QEMU: runs the -drive image under chapter 07 and exits as
+# QEMU's isa-debug-exit does, (status << 1) | 1. With FAKE_QEMU_PLANT=NAME
+# it prints one byte more for the guest NAME.
+make_fake_qemu() {
+	mkdir -p "$TMP_DIR/fake"
+	cat >"$TMP_DIR/fake/qemu-system-x86_64" <<FAKE
+#!/usr/bin/env bash
+[ "\$1" = --version ] && { echo "stand-in QEMU for the tests"; exit 0; }
+for arg; do case \$arg in file=*) image=\${arg#file=}; image=\${image%%,*} ;; esac; done
+"$PWD/$BIN/07-io-exits" --timeout 5 "\$image" 2>/dev/null
+status=\$?
+case \$image in *"/\${FAKE_QEMU_PLANT:-none}."*) printf '!' ;; esac
+exit \$(( (status << 1) | 1 ))
+FAKE
+	chmod +x "$TMP_DIR/fake/qemu-system-x86_64"
+}
+
+crosscheck() {
+	[ -n "$TEST_SKIP" ] && return 0
+	CROSSCHECK_KVM_TIMEOUT=0.2 tools/crosscheck.sh "$BUILD_DIR" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+}
+
+begin "crosscheck: without QEMU, one line says it was skipped and how to install it, status 0"
+CROSSCHECK_QEMU=no-such-qemu crosscheck
+expect_status 0
+expect_out_text "crosscheck: SKIPPED: no-such-qemu is not installed; install it with 'sudo apt-get install -y qemu-system-x86' and run make crosscheck again"
+end
+
+begin "crosscheck: a QEMU that behaves as chapter 07 finds every guest the same"
+needs_kvm
+make_fake_qemu
+CROSSCHECK_QEMU=$TMP_DIR/fake/qemu-system-x86_64 crosscheck
+expect_status 0
+expect_out_has "  hello          same: 102 bytes of output, status 0"
+expect_out_has "  string-io      same: "
+expect_out_has "  loop           skipped: does not end through port 0xf4"
+expect_out_has "crosscheck: 5 same, 0 differ, 0 differ as expected, 2 skipped"
+end
+
+begin "crosscheck: an output that differs is shown with its diff, status 1"
+needs_kvm
+make_fake_qemu
+FAKE_QEMU_PLANT=dlab CROSSCHECK_QEMU=$TMP_DIR/fake/qemu-system-x86_64 crosscheck
+expect_status 1
+expect_out_has "  dlab           DIFFERS: 07-io-exits status 0, QEMU status 0"
+expect_out_has "+!\$"
+expect_out_has "crosscheck: 4 same, 1 differ, 0 differ as expected, 2 skipped"
+end
