@@ -62,6 +62,8 @@ TEST_GUEST_SRCS := $(sort $(wildcard tests/guests/*.asm))
 TEST_GUEST_BINS := $(TEST_GUEST_SRCS:tests/guests/%.asm=$(BUILD)/tests/guests/%.bin)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+# The descriptor-leak check (tests/cases/62-fds.sh) and its control.
+FDCHECK := $(BUILD)/tests/fdcheck.so $(BUILD)/tests/fdcheck-leaky
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
 BENCH_OUTS_COUNTS := 0 10000
 BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
@@ -72,7 +74,7 @@ BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS)
+all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK)
 
 programs: $(PROGRAMS)
 
@@ -119,6 +121,15 @@ $(BUILD)/bench/timeit: bench/timeit.c | require
 $(BUILD)/bench/guests/outs-%.bin: bench/guests/outs.asm | require
 	@mkdir -p $(@D)
 	$(NASM) -f bin -DCOUNT=$* -o $@ $<
+
+# Built without the sanitizers: it is loaded into programs that may have them.
+$(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $<
+
+$(BUILD)/tests/fdcheck-leaky: tests/fdcheck/leaky.c | require
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
 
 # The tour. The chapter 07 guest asks a name: the tour answers for you.
 RUN_INPUT ?= reader

@@ -28,8 +28,21 @@ static struct {
 	size_t run_size;
 } roles[8];
 
+/* die() can come at any step: close every KVM fd still open, so that a
+ * program that fails leaves no descriptor behind (tests/cases/62-fds.sh). */
+static void close_known_fds(void)
+{
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (roles[i].role[0] != '\0') {
+			close(roles[i].fd);
+			roles[i].role[0] = '\0';
+		}
+	}
+}
+
 void kvm_fd_role(int fd, const char *role)
 {
+	die_set_cleanup(close_known_fds);
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		if (roles[i].role[0] == '\0' || roles[i].fd == fd) {
 			roles[i].fd = fd;

@@ -14,6 +14,7 @@ const char *progname = "kvm-steps";
 
 static int stdout_errno; /* why standard output first failed, 0 if it has not */
 static bool dying;       /* die() is on its way out with its own status */
+static void (*die_cleanup)(void);
 
 int stdout_flush(void)
 {
@@ -95,7 +96,18 @@ void die(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);
+	if (die_cleanup) {
+		void (*cleanup)(void) = die_cleanup;
+
+		die_cleanup = NULL; /* a die() inside it must not come back here */
+		cleanup();
+	}
 	exit(status);
+}
+
+void die_set_cleanup(void (*fn)(void))
+{
+	die_cleanup = fn;
 }
 
 void warn(const char *fmt, ...)

@@ -44,6 +44,12 @@ void stdout_failed(int err);
 noreturn void die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Have die() call fn after its message and before exit(), to close what
+ * the program opened (kvm.c closes the KVM descriptors it knows), so that a
+ * program that fails leaves nothing open either. One function; a second
+ * call replaces the first. */
+void die_set_cleanup(void (*fn)(void));
+
 /* Print "progname: <message>" on standard error and go on. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
