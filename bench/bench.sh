@@ -14,7 +14,8 @@
 #   3. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
 #      from start to the guest's OUT to port 0xf4.
 #
-# BENCH_RUNS (default 31) and BENCH_QEMU_RUNS (default 5) set the runs.
+# BENCH_RUNS (default 31) and BENCH_QEMU_RUNS (default 5) set the runs;
+# BENCH_QEMU names the QEMU binary (default qemu-system-x86_64).
 # Absolute times depend on the host, above all on its KVM backend; the
 # ratios are the point.
 set -u
@@ -110,9 +111,9 @@ fi
 echo
 
 echo "3. QEMU booting the same image ($hello) with SeaBIOS, start to exit"
-qemu=$(command -v qemu-system-x86_64 || true)
+qemu=$(command -v "${BENCH_QEMU:-qemu-system-x86_64}" || true)
 if [ -z "$qemu" ]; then
-	echo "    skipped: qemu-system-x86_64 is not installed"
+	echo "    skipped: ${BENCH_QEMU:-qemu-system-x86_64} is not installed"
 	echo "    (sudo apt-get install -y qemu-system-x86, then make bench again)"
 else
 	qemu_args=(-display none -serial stdio -monitor none -no-reboot
@@ -146,4 +147,12 @@ else
 	fi
 fi
 echo
+echo "summary ($backend):"
+echo "  whole run    ${whole}x the floor        (target <= 1.30: $(verdict "$whole" "<=" 1.30))"
+echo "  per exit     ${per_exit}x the raw loop     (target <= 1.05: $(verdict "$per_exit" "<=" 1.05))"
+if [ -n "${quick:-}" ]; then
+	echo "  QEMU         ${quick}x quicker, -accel $accel (target >= 100: $(verdict "$quick" ">=" 100))"
+else
+	echo "  QEMU         not measured: not installed"
+fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

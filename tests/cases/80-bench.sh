@@ -53,3 +53,19 @@ run ../bench/timeit 3 /dev/null 0 false
 expect_status 1
 expect_err_has "false exited with status 1"
 end
+
+begin "bench: make bench's script runs through (one run each), says what it skipped"
+needs_kvm
+if [ -z "$TEST_SKIP" ]; then
+	BENCH_RUNS=1 BENCH_QEMU=no-such-qemu timeout -k 5 120 bench/bench.sh "$BUILD_DIR" \
+		>"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+fi
+expect_status 0
+expect_out_has "KVM backend: "
+expect_out_has "ratio 07-io-exits / floor: "
+expect_out_has "ratio 07-io-exits / raw loop: "
+expect_out_has "10001 exits to the monitor"
+expect_out_has "skipped: no-such-qemu is not installed"
+expect_out_has "sudo apt-get install -y qemu-system-x86"
+end
