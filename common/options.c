@@ -20,7 +20,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	fprintf(out, "  --device PATH       the KVM device (default /dev/kvm)\n");
 	if (features & OPT_RUN) {
 		fprintf(out, "  --trace             print every KVM ioctl and exit on standard error\n");
-		fprintf(out, "  --stats             at the end, count exits by reason and time in KVM_RUN\n");
+		fprintf(out, "  --stats             at the end: exits by reason, time in KVM_RUN and out of it\n");
 		fprintf(out, "  --timeout SECONDS   stop a guest that runs longer (default %g, 0 for never;\n"
 			     "                      time spent waiting for standard input does not count)\n",
 			DEFAULT_TIMEOUT_SECONDS);
