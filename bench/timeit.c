@@ -5,19 +5,24 @@
  * usage: timeit RUNS INPUT STATUS CMD [ARG...] [-- STATUS CMD [ARG...]]...
  *
  * Each command runs once untimed (to warm caches), then RUNS times. The
- * commands take turns, round after round, so that whatever else the
- * machine does at the time falls on all of them alike. Standard input is
+ * commands take turns, round after round, in one order then the reverse,
+ * so that whatever else the machine does at the time falls on all of them
+ * alike. Besides the wall-clock time, the CPU time the command used (user
+ * plus system, from wait4; on KVM the time inside KVM_RUN is system time)
+ * is kept: other processes on a busy machine delay a command's wall clock,
+ * much less its CPU time. Standard input is
  * the file INPUT, standard output and standard error go to /dev/null. A
  * run that exits with another status than STATUS stops everything: a
  * benchmark of a failing program measures nothing.
  *
- * Prints one line per command: median, minimum and maximum in microseconds,
- * and the number of runs. */
+ * Prints one line per command, in microseconds: the median, minimum and
+ * maximum wall-clock time, the number of runs, and the median CPU time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +32,8 @@
 struct command {
 	char **argv;
 	int status;
-	double *us;
+	double *us;  /* wall-clock time of each run */
+	double *cpu; /* CPU time, user + system, of each run */
 };
 
 static double now_us(void)
@@ -45,10 +51,18 @@ static int by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One run of cmd; returns its wall-clock time in microseconds. */
-static double run_once(const struct command *cmd, const char *input)
+static double median_of(double *values, int n)
+{
+	qsort(values, (size_t)n, sizeof(double), by_value);
+	return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* One run of cmd; returns its wall-clock time in microseconds, and its
+ * CPU time in *cpu_us. */
+static double run_once(const struct command *cmd, const char *input, double *cpu_us)
 {
 	double started = now_us();
+	struct rusage usage;
 	int status;
 	pid_t pid = fork();
 
@@ -68,9 +82,9 @@ static double run_once(const struct command *cmd, const char *input)
 		execvp(cmd->argv[0], cmd->argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
+	while (wait4(pid, &status, 0, &usage) < 0)
 		if (errno != EINTR) {
-			perror("timeit: waitpid");
+			perror("timeit: wait4");
 			exit(2);
 		}
 	double took = now_us() - started;
@@ -82,6 +96,8 @@ static double run_once(const struct command *cmd, const char *input)
 			WIFSIGNALED(status) ? WTERMSIG(status) : 0, cmd->status);
 		exit(1);
 	}
+	*cpu_us = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
+		  (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 	return took;
 }
 
@@ -124,7 +140,8 @@ int main(int argc, char **argv)
 		cmds[ncmds].status = parse_int(argv[i], "STATUS");
 		cmds[ncmds].argv = &argv[i + 1];
 		cmds[ncmds].us = calloc((size_t)runs, sizeof(double));
-		if (!cmds[ncmds].us) {
+		cmds[ncmds].cpu = calloc((size_t)runs, sizeof(double));
+		if (!cmds[ncmds].us || !cmds[ncmds].cpu) {
 			perror("timeit");
 			return 2;
 		}
@@ -136,20 +153,27 @@ int main(int argc, char **argv)
 		ncmds++;
 	}
 
-	for (int c = 0; c < ncmds; c++)
-		run_once(&cmds[c], input);
-	for (int r = 0; r < runs; r++)
-		for (int c = 0; c < ncmds; c++)
-			cmds[c].us[r] = run_once(&cmds[c], input);
+	for (int c = 0; c < ncmds; c++) {
+		double ignored;
+
+		run_once(&cmds[c], input, &ignored);
+	}
+	for (int r = 0; r < runs; r++) {
+		for (int i = 0; i < ncmds; i++) {
+			int c = r % 2 ? ncmds - 1 - i : i;
+
+			cmds[c].us[r] = run_once(&cmds[c], input, &cmds[c].cpu[r]);
+		}
+	}
 
 	for (int c = 0; c < ncmds; c++) {
 		double *us = cmds[c].us;
-		double median;
+		double median = median_of(us, runs);
 
-		qsort(us, (size_t)runs, sizeof(double), by_value);
-		median = runs % 2 ? us[runs / 2] : (us[runs / 2 - 1] + us[runs / 2]) / 2;
-		printf("%.1f %.1f %.1f %d\n", median, us[0], us[runs - 1], runs);
+		printf("%.1f %.1f %.1f %d %.1f\n", median, us[0], us[runs - 1], runs,
+		       median_of(cmds[c].cpu, runs));
 		free(us);
+		free(cmds[c].cpu);
 	}
 	return 0;
 }

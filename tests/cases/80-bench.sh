@@ -38,12 +38,12 @@ run ../bench/raw "$TGUESTS/io-sizes.bin"
 expect_status 70
 end
 
-begin "bench: timeit prints median, min, max and runs for each command"
+begin "bench: timeit prints median, min, max, runs and CPU time for each command"
 run ../bench/timeit 3 /dev/null 0 true -- 3 sh -c "exit 3"
 expect_status 0
 if [ -z "$TEST_SKIP" ]; then
-	lines=$(printf '%s\n' "$OUT" | grep -cE '^[0-9]+\.[0-9] [0-9]+\.[0-9] [0-9]+\.[0-9] 3$')
-	[ "$lines" -eq 2 ] || fail "timeit: expected two lines 'MEDIAN MIN MAX 3', got:
+	lines=$(printf '%s\n' "$OUT" | grep -cE '^[0-9]+\.[0-9] [0-9]+\.[0-9] [0-9]+\.[0-9] 3 [0-9]+\.[0-9]$')
+	[ "$lines" -eq 2 ] || fail "timeit: expected two lines 'MEDIAN MIN MAX 3 CPU', got:
 $OUT"
 fi
 end
