@@ -1,7 +1,7 @@
 # kvm-steps: build the chapter programs, run them, test them.
 #
 #   make              build everything into build/
-#   make run          the tour: chapters 01 to 07 in order (CH=07 for one)
+#   make run          the tour: chapters 01 to 08 in order (CH=07 for one)
 #   make test         build from clean and run every test, twice: plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
@@ -36,7 +36,8 @@ CHAPTERS := \
 	04-create-vcpu \
 	05-set-registers \
 	06-run \
-	07-io-exits
+	07-io-exits \
+	08-long-mode
 
 COMMON := \
 	guest \
@@ -48,10 +49,11 @@ COMMON := \
 	serial \
 	util
 
-# Guests built into the programs: guest-asm/real/NAME.asm -> guest_NAME[].
+# Guests built into the programs: guest-asm/{real,long}/NAME.asm -> guest_NAME[].
 EMBEDDED_GUESTS := \
 	compute \
-	hello
+	hello \
+	hello64
 
 COMMON_OBJS := $(COMMON:%=$(BUILD)/obj/common/%.o)
 PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)
@@ -102,6 +104,13 @@ $(BUILD)/gen/guest_%.h: $(BUILD)/guests/real/%.bin
 	@mkdir -p $(@D)
 	tools/bin2c.sh guest_$* $< $@
 
+$(BUILD)/gen/guest_%.h: $(BUILD)/guests/long/%.bin
+	@mkdir -p $(@D)
+	tools/bin2c.sh guest_$* $< $@
+
+# Long-mode guests share guest-asm/long/lib64.inc.
+$(filter $(BUILD)/guests/long/%,$(GUEST_BINS)): guest-asm/long/lib64.inc
+
 $(BUILD)/tests/guests/%.bin: tests/guests/%.asm | require
 	@mkdir -p $(@D)
 	$(NASM) -f bin -I$(<D)/ -o $@ $<
@@ -109,6 +118,9 @@ $(BUILD)/tests/guests/%.bin: tests/guests/%.asm | require
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJS) -lm
+
+# test_long tests chapter 08's own code: it includes the chapter's main.c.
+$(BUILD)/tests/unit/test_long: chapters/08-long-mode/main.c $(GUEST_HEADERS)
 
 $(BUILD)/bench/raw: bench/raw.c $(BUILD)/gen/guest_hello.h | require
 	@mkdir -p $(@D)

@@ -11,6 +11,20 @@
 #define REAL_MODE_RAM_SIZE 0x100000u
 #define REAL_MODE_LOAD_ADDRESS 0x7c00u
 
+/* Long-mode guests (chapter 08): 4 MiB of RAM from guest-physical 0, the
+ * structures the monitor builds for 64-bit mode in the low pages, and the
+ * image loaded and entered at 1 MiB, in 64-bit mode, with paging on. The
+ * page tables map the first GiB twice: at virtual = physical, and again
+ * from LONG_MODE_HIGH_ALIAS up. The guests in guest-asm/long repeat these. */
+#define LONG_MODE_RAM_SIZE     0x400000u  /* 4 MiB */
+#define LONG_MODE_GDT_ADDRESS  0x1000u    /* 3 descriptors: null, code, data */
+#define LONG_MODE_PML4_ADDRESS 0x2000u    /* what CR3 points at */
+#define LONG_MODE_PDPT_ADDRESS 0x3000u
+#define LONG_MODE_PD_ADDRESS   0x4000u    /* 512 entries of 2 MiB: 1 GiB */
+#define LONG_MODE_LOAD_ADDRESS 0x100000u  /* the image, and the first RIP */
+#define LONG_MODE_STACK_TOP    0x400000u  /* RSP: the stack grows down from the top of RAM */
+#define LONG_MODE_HIGH_ALIAS   0xffff800000000000ull /* the first GiB again */
+
 /* Copy a guest image to dst, which has room bytes: from the file at path,
  * or, when path is NULL, the image built into the program. A file that is
  * missing, unreadable, not a regular file, empty, or bigger than room is

@@ -13,8 +13,9 @@
 static void usage(FILE *out, unsigned features, const char *purpose,
 		  const char *guest_note)
 {
-	fprintf(out, "usage: %s [--device PATH]%s%s\n", progname,
+	fprintf(out, "usage: %s [--device PATH]%s%s%s\n", progname,
 		features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
+		features & OPT_BREAK ? " [--break PART]" : "",
 		features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fprintf(out, "%s\n\n", purpose);
 	fprintf(out, "  --device PATH       the KVM device (default /dev/kvm)\n");
@@ -24,6 +25,12 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		fprintf(out, "  --timeout SECONDS   stop a guest that runs longer (default %g, 0 for never;\n"
 			     "                      time spent waiting for standard input does not count)\n",
 			DEFAULT_TIMEOUT_SECONDS);
+	}
+	if (features & OPT_BREAK) {
+		fprintf(out, "  --break PART        get one part of the 64-bit state wrong on purpose, to\n"
+			     "                      see how KVM or the CPU reports it: no-pae, no-lma,\n"
+			     "                      no-pe (KVM_SET_SREGS refuses them), cs-d (VM entry\n"
+			     "                      fails), no-pml4, gdt-data (the guest faults)\n");
 	}
 	fprintf(out, "  --help              print this and exit\n");
 	if (features & OPT_GUEST) {
@@ -95,7 +102,16 @@ static double parse_seconds(const char *text)
 void options_parse(struct options *opts, int argc, char **argv, unsigned features,
 		   const char *purpose, const char *guest_note)
 {
-	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE };
+	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK };
+	static const struct option with_break[] = {
+		{ "break", required_argument, NULL, O_BREAK },
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "trace", no_argument, NULL, O_TRACE },
+		{ NULL, 0, NULL, 0 },
+	};
 	static const struct option all[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "help", no_argument, NULL, O_HELP },
@@ -116,11 +132,15 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	opts->timeout = DEFAULT_TIMEOUT_SECONDS;
 	opts->trace = false;
 	opts->stats = false;
+	opts->breaks = NULL;
 
 	opterr = 0; /* getopt's own messages are two lines; ours are one */
-	while ((c = getopt_long(argc, argv, ":", features & OPT_RUN ? all : basic,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", features & OPT_BREAK ? with_break :
+				features & OPT_RUN ? all : basic, NULL)) != -1) {
 		switch (c) {
+		case O_BREAK:
+			opts->breaks = optarg;
+			break;
 		case O_DEVICE:
 			if (optarg[0] == '\0')
 				usage_error("--device needs a path%s", "");

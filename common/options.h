@@ -8,6 +8,7 @@
 enum {
 	OPT_GUEST = 1 << 0, /* an optional guest image path */
 	OPT_RUN = 1 << 1,   /* --trace, --timeout, --stats: it runs a guest */
+	OPT_BREAK = 1 << 2, /* --break PART: chapter 08 gets a part wrong on purpose */
 };
 
 #define DEFAULT_TIMEOUT_SECONDS 10.0
@@ -18,6 +19,7 @@ struct options {
 	double timeout;      /* --timeout in seconds, 0 for none */
 	bool trace;          /* --trace */
 	bool stats;          /* --stats */
+	const char *breaks;  /* --break PART, NULL when not given */
 };
 
 /* Parse argv. purpose is one line saying what the program shows, guest_note

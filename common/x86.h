@@ -7,6 +7,8 @@
 #ifndef KVM_STEPS_X86_H
 #define KVM_STEPS_X86_H
 
+#include <stdint.h>
+
 #define BIT(n) (1ull << (n))
 
 /* RFLAGS */
@@ -63,15 +65,59 @@
 
 /* Segment descriptor access byte and flags, as in struct kvm_segment's
  * type, s, dpl, present, db, l and g fields. */
+#define X86_SEG_TYPE_ACCESSED  0x1   /* the CPU sets it on first load */
+#define X86_SEG_TYPE_RW        0x2   /* data: writable; code: readable */
+#define X86_SEG_TYPE_CODE      0x8   /* executable (else data) */
 #define X86_SEG_TYPE_DATA_RW   0x3   /* data, read/write, accessed */
 #define X86_SEG_TYPE_CODE_RX   0xb   /* code, execute/read, accessed */
 
-/* Paging-structure entry bits (4-level paging) */
-#define X86_PTE_P  BIT(0)   /* present */
-#define X86_PTE_RW BIT(1)   /* writable */
-#define X86_PTE_US BIT(2)   /* user accessible */
-#define X86_PTE_PS BIT(7)   /* page size: this entry maps a large page */
-#define X86_PTE_NX BIT(63)  /* no execute (needs EFER.NXE) */
+/* The same fields where they sit in an 8-byte GDT descriptor (SDM Vol. 3A,
+ * 3.4.5, Figure 3-8): limit 15:0 in bits 0-15, base 23:0 in bits 16-39,
+ * the access byte in bits 40-47, limit 19:16 in bits 48-51, the flags in
+ * bits 52-55, base 31:24 in bits 56-63. */
+#define X86_DESC_LIMIT_LOW_MASK  0xffffull       /* limit bits 15:0 */
+#define X86_DESC_BASE_LOW_SHIFT  16              /* base bits 23:0 */
+#define X86_DESC_TYPE_SHIFT      40              /* 4-bit type */
+#define X86_DESC_S               BIT(44)         /* code or data (else system) */
+#define X86_DESC_DPL_SHIFT       45              /* 2-bit privilege level */
+#define X86_DESC_P               BIT(47)         /* present */
+#define X86_DESC_LIMIT_HIGH_SHIFT 48             /* limit bits 19:16 */
+#define X86_DESC_AVL             BIT(52)         /* free for software */
+#define X86_DESC_L               BIT(53)         /* 64-bit code segment */
+#define X86_DESC_DB              BIT(54)         /* default operand size 32 */
+#define X86_DESC_G               BIT(55)         /* limit counts 4 KiB units */
+#define X86_DESC_BASE_HIGH_SHIFT 56              /* base bits 31:24 */
+
+/* A selector: descriptor index, table indicator (0: GDT), requested
+ * privilege level (SDM Vol. 3A, 3.4.2). */
+#define X86_SELECTOR(index, rpl) ((uint16_t)((index) << 3 | (rpl)))
+
+/* Paging-structure entry bits (4-level paging, SDM Vol. 3A, 4.5, Tables
+ * 4-15 to 4-19) */
+#define X86_PTE_P   BIT(0)   /* present */
+#define X86_PTE_RW  BIT(1)   /* writable */
+#define X86_PTE_US  BIT(2)   /* user accessible */
+#define X86_PTE_PWT BIT(3)   /* page-level write-through */
+#define X86_PTE_PCD BIT(4)   /* page-level cache disable */
+#define X86_PTE_A   BIT(5)   /* accessed: the CPU sets it */
+#define X86_PTE_D   BIT(6)   /* dirty (in an entry that maps a page) */
+#define X86_PTE_PS  BIT(7)   /* page size: this entry maps a large page */
+#define X86_PTE_NX  BIT(63)  /* no execute (needs EFER.NXE) */
+/* Bits 51:12 of an entry (and of CR3) are a physical address. */
+#define X86_PTE_ADDR_MASK 0x000ffffffffff000ull
+
+/* 4-level paging splits a 48-bit virtual address into four 9-bit table
+ * indexes and a 12-bit offset. */
+#define X86_PAGE_SHIFT      12
+#define X86_PAGE_SIZE       (1ull << X86_PAGE_SHIFT)        /* 4 KiB */
+#define X86_PT_ENTRIES      512                             /* 8-byte entries per 4 KiB table */
+#define X86_PT_INDEX_BITS   9
+#define X86_PML4_SHIFT      39   /* bits 47:39 index the PML4 */
+#define X86_PDPT_SHIFT      30   /* bits 38:30 index the PDPT */
+#define X86_PD_SHIFT        21   /* bits 29:21 index the page directory */
+#define X86_PT_SHIFT        12   /* bits 20:12 index the page table */
+#define X86_LARGE_PAGE_SIZE (1ull << X86_PD_SHIFT)          /* 2 MiB: a PD entry with PS */
+#define X86_PT_INDEX(va, shift) (((va) >> (shift)) & (X86_PT_ENTRIES - 1))
 
 /* The reset vector: where a freshly reset x86 CPU fetches first. */
 #define X86_RESET_VECTOR 0xfffffff0ull
