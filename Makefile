@@ -53,7 +53,8 @@ COMMON := \
 EMBEDDED_GUESTS := \
 	compute \
 	hello \
-	hello64
+	hello64 \
+	switch
 
 COMMON_OBJS := $(COMMON:%=$(BUILD)/obj/common/%.o)
 PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)

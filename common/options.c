@@ -15,7 +15,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 {
 	fprintf(out, "usage: %s [--device PATH]%s%s%s\n", progname,
 		features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
-		features & OPT_BREAK ? " [--break PART]" : "",
+		features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
 		features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fprintf(out, "%s\n\n", purpose);
 	fprintf(out, "  --device PATH       the KVM device (default /dev/kvm)\n");
@@ -26,11 +26,15 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 			     "                      time spent waiting for standard input does not count)\n",
 			DEFAULT_TIMEOUT_SECONDS);
 	}
-	if (features & OPT_BREAK) {
+	if (features & OPT_LONG) {
 		fprintf(out, "  --break PART        get one part of the 64-bit state wrong on purpose, to\n"
 			     "                      see how KVM or the CPU reports it: no-pae, no-lma,\n"
 			     "                      no-pe (KVM_SET_SREGS refuses them), cs-d (VM entry\n"
-			     "                      fails), no-pml4, gdt-data (the guest faults)\n");
+			     "                      fails on VT-x and SVM), no-pml4, gdt-data (the guest\n"
+			     "                      faults)\n");
+		fprintf(out, "  --real-mode         load the guest at 0x7c00 and start it in real mode, as\n"
+			     "                      chapter 07 does, for a guest that switches to long mode\n"
+			     "                      itself (guest-asm/long/switch.asm)\n");
 	}
 	fprintf(out, "  --help              print this and exit\n");
 	if (features & OPT_GUEST) {
@@ -102,11 +106,12 @@ static double parse_seconds(const char *text)
 void options_parse(struct options *opts, int argc, char **argv, unsigned features,
 		   const char *purpose, const char *guest_note)
 {
-	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK };
-	static const struct option with_break[] = {
+	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK, O_REAL_MODE };
+	static const struct option with_long[] = {
 		{ "break", required_argument, NULL, O_BREAK },
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "real-mode", no_argument, NULL, O_REAL_MODE },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "trace", no_argument, NULL, O_TRACE },
@@ -133,13 +138,17 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	opts->trace = false;
 	opts->stats = false;
 	opts->breaks = NULL;
+	opts->real_mode = false;
 
 	opterr = 0; /* getopt's own messages are two lines; ours are one */
-	while ((c = getopt_long(argc, argv, ":", features & OPT_BREAK ? with_break :
+	while ((c = getopt_long(argc, argv, ":", features & OPT_LONG ? with_long :
 				features & OPT_RUN ? all : basic, NULL)) != -1) {
 		switch (c) {
 		case O_BREAK:
 			opts->breaks = optarg;
+			break;
+		case O_REAL_MODE:
+			opts->real_mode = true;
 			break;
 		case O_DEVICE:
 			if (optarg[0] == '\0')

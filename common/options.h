@@ -8,7 +8,7 @@
 enum {
 	OPT_GUEST = 1 << 0, /* an optional guest image path */
 	OPT_RUN = 1 << 1,   /* --trace, --timeout, --stats: it runs a guest */
-	OPT_BREAK = 1 << 2, /* --break PART: chapter 08 gets a part wrong on purpose */
+	OPT_LONG = 1 << 2,  /* chapter 08: --break PART, --real-mode */
 };
 
 #define DEFAULT_TIMEOUT_SECONDS 10.0
@@ -20,6 +20,7 @@ struct options {
 	bool trace;          /* --trace */
 	bool stats;          /* --stats */
 	const char *breaks;  /* --break PART, NULL when not given */
+	bool real_mode;      /* --real-mode */
 };
 
 /* Parse argv. purpose is one line saying what the program shows, guest_note

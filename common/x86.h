@@ -119,6 +119,11 @@
 #define X86_LARGE_PAGE_SIZE (1ull << X86_PD_SHIFT)          /* 2 MiB: a PD entry with PS */
 #define X86_PT_INDEX(va, shift) (((va) >> (shift)) & (X86_PT_ENTRIES - 1))
 
+/* CPUID leaf 0x80000001 (extended features), EDX (SDM Vol. 2A, CPUID) */
+#define X86_CPUID_EXT_FEATURES 0x80000001u
+#define X86_CPUID_EDX_PAGE1GB  BIT(26)  /* 1 GiB pages (PS in a PDPT entry) */
+#define X86_CPUID_EDX_LM       BIT(29)  /* Intel 64 / AMD64: long mode */
+
 /* The reset vector: where a freshly reset x86 CPU fetches first. */
 #define X86_RESET_VECTOR 0xfffffff0ull
 

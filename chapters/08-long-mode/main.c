@@ -14,6 +14,7 @@
  * prints; the program's own closing line goes to standard error. */
 #include "guest.h"
 #include "guest_hello64.h"
+#include "guest_switch.h"
 #include "io.h"
 #include "kvm.h"
 #include "options.h"
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The GDT: entry 0 must be null; 1 is 64-bit code, 2 is data. */
@@ -59,6 +61,48 @@ static enum breakage parse_breakage(const char *name)
 	die(EXIT_USAGE, "--break: unknown part '%s': give one of no-pae, no-lma, "
 	    "no-pe, cs-d, no-pml4, gdt-data (see %s --help)", name, progname);
 }
+
+// ANCHOR: cpuid
+/* Until the monitor says otherwise, the vCPU's CPUID instruction reports
+ * next to nothing, and KVM holds the guest to it: a WRMSR that sets
+ * EFER.LME faults with #GP on a CPU without long mode (CPUID leaf
+ * 0x80000001, EDX bit 29). KVM_GET_SUPPORTED_CPUID lists what this host's
+ * KVM can offer; KVM_SET_CPUID2 gives all of it to the vCPU, as QEMU's
+ * "-cpu host" does. Entering long mode from the host with KVM_SET_SREGS
+ * needs no CPUID; a guest that switches itself does. */
+static void vcpu_give_cpuid(struct kvm *kvm, struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	uint32_t nent = 64, lm = 0;
+
+	/* The kernel says E2BIG until the array is long enough. */
+	for (;;) {
+		struct kvm_cpuid2 *bigger = realloc(cpuid, sizeof(*cpuid) +
+						    nent * sizeof(cpuid->entries[0]));
+
+		if (bigger == NULL)
+			die(EXIT_KVM_ERROR, "no memory for %u CPUID entries", nent);
+		cpuid = bigger;
+		cpuid->nent = nent;
+		if (kvm_ioctl(kvm->fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG || nent >= 4096)
+			die(EXIT_KVM_ERROR, "KVM_GET_SUPPORTED_CPUID on kvm fd %d failed: %s",
+			    kvm->fd, strerror(errno));
+		nent *= 2;
+	}
+	for (uint32_t i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == X86_CPUID_EXT_FEATURES)
+			lm = cpuid->entries[i].edx & X86_CPUID_EDX_LM;
+	if (!lm) {
+		free(cpuid);
+		die(EXIT_NO_KVM, "this host's KVM offers no long mode (CPUID 0x80000001 "
+		    "EDX bit 29 is 0): a 64-bit guest cannot run here");
+	}
+	kvm_ioctl_or_die(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
+}
+// ANCHOR_END: cpuid
 
 /* A 4 KiB page of guest RAM as a table of 512 entries. */
 static uint64_t *table_at(struct kvm_vm *vm, uint64_t gpa)
@@ -240,6 +284,26 @@ static const char *sregs_rule_broken(const struct kvm_sregs *s)
 }
 // ANCHOR_END: sregs-einval
 
+/* KVM_EXIT_FAIL_ENTRY: the CPU's own checks of the guest state (Intel SDM
+ * Vol. 3C, 27.3.1 "Checks on the Guest State Area"; AMD APM Vol. 2,
+ * 15.5.1 "VMRUN" consistency checks) go further than KVM_SET_SREGS's. The
+ * long-mode rules among them that a monitor most easily breaks. */
+static const char *entry_rule_broken(const struct kvm_sregs *s)
+{
+	const struct kvm_segment *data[] = { &s->ds, &s->es, &s->fs, &s->gs, &s->ss };
+
+	if (s->cs.l && s->cs.db)
+		return "CS has L=1 and D=1: in long mode that combination is reserved "
+		       "(SDM 3.4.5: L=1 needs D=0)";
+	if (!(s->cs.type & X86_SEG_TYPE_CODE))
+		return "CS is not a code segment";
+	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++)
+		if (data[i]->present && !(data[i]->type & X86_SEG_TYPE_ACCESSED))
+			return "a data segment's type lacks the accessed bit, which "
+			       "VT-x requires of every usable segment";
+	return NULL;
+}
+
 static void apply_breakage(enum breakage brk, struct kvm_vm *vm, struct kvm_sregs *sregs)
 {
 	uint64_t *gdt, *pml4;
@@ -407,7 +471,9 @@ static void show_sregs(const struct kvm_sregs *s)
 }
 
 // ANCHOR: run-loop
-static int run_guest(struct kvm_vcpu *vcpu, struct io_bus *bus, const struct options *opts)
+/* sregs: what the host set for long mode, NULL in --real-mode. */
+static int run_guest(struct kvm_vcpu *vcpu, struct io_bus *bus, const struct options *opts,
+		     const struct kvm_sregs *sregs)
 {
 	int status;
 
@@ -428,6 +494,13 @@ static int run_guest(struct kvm_vcpu *vcpu, struct io_bus *bus, const struct opt
 			serial_flush();
 			warn("the guest halted: exit status 0");
 			return EXIT_HALTED;
+		case KVM_EXIT_FAIL_ENTRY:
+			serial_flush();
+			status = vcpu_report_unhandled(vcpu);
+			if (sregs && entry_rule_broken(sregs))
+				fprintf(stderr, "  the state this program set breaks a rule of "
+					"VM entry: %s\n", entry_rule_broken(sregs));
+			return status;
 		default:
 			serial_flush();
 			return vcpu_report_unhandled(vcpu);
@@ -436,9 +509,39 @@ static int run_guest(struct kvm_vcpu *vcpu, struct io_bus *bus, const struct opt
 }
 // ANCHOR_END: run-loop
 
-int main(int argc, char **argv)
+/* The host's road: tables, GDT and registers for 64-bit mode. */
+static void setup_long_mode(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			    struct kvm_sregs *sregs, enum breakage brk)
 {
 	uint64_t gdt[GDT_ENTRIES], cr3;
+
+	cr3 = build_page_tables(vm);
+	show_page_tables(vm, cr3);
+	show_walk(vm, cr3, LONG_MODE_LOAD_ADDRESS);
+	show_walk(vm, cr3, LONG_MODE_HIGH_ALIAS + 0x200000);
+	printf("\n");
+	build_gdt(vm, gdt);
+	show_gdt(gdt);
+	printf("\n");
+
+	/* Read first: long mode names no value for TR, LDTR or the APIC base,
+	 * and their reset values are ones VM entry accepts. */
+	vcpu_sregs_get(vcpu, sregs);
+	long_mode_sregs(sregs, cr3);
+	show_sregs(sregs);
+	if (brk != BREAK_NONE) {
+		for (size_t i = 0; i < sizeof(breakages) / sizeof(breakages[0]); i++)
+			if (breakages[i].what == brk)
+				warn("--break %s: %s, on purpose", breakages[i].name,
+				     breakages[i].does);
+		apply_breakage(brk, vm, sregs);
+	}
+	enter_long_mode(vcpu, sregs);
+	printf("running the guest: 64-bit mode from its first instruction\n");
+}
+
+int main(int argc, char **argv)
+{
 	struct kvm_sregs sregs;
 	struct options opts;
 	struct kvm_vcpu vcpu;
@@ -450,12 +553,16 @@ int main(int argc, char **argv)
 	int status;
 
 	prog_init(argv[0]);
-	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN | OPT_BREAK,
+	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN | OPT_LONG,
 		      "Chapter 08: a 64-bit guest, entered directly from the host.",
 		      "is loaded at guest-physical 0x100000 and entered\n"
-		      "                      there in 64-bit mode, paging on; COM1 (0x3f8) is\n"
-		      "                      standard input and output, OUT to port 0xf4 ends the run");
+		      "                      there in 64-bit mode, paging on (with --real-mode: at\n"
+		      "                      0x7c00, in real mode); COM1 (0x3f8) is standard input\n"
+		      "                      and output, OUT to port 0xf4 ends the run");
 	brk = parse_breakage(opts.breaks);
+	if (brk != BREAK_NONE && opts.real_mode)
+		die(EXIT_USAGE, "--break and --real-mode do not go together: with "
+		    "--real-mode the guest sets up long mode itself (see %s --help)", progname);
 	if (opts.stats)
 		stats_enable();
 	signal(SIGPIPE, SIG_IGN);
@@ -467,39 +574,40 @@ int main(int argc, char **argv)
 	kvm_open(&kvm, opts.device);
 	vm_create(&vm, &kvm);
 	vm_add_memory(&vm, 0, LONG_MODE_RAM_SIZE);
-	size = guest_load(opts.guest, guest_hello64, sizeof(guest_hello64),
-			  vm.mem + LONG_MODE_LOAD_ADDRESS,
-			  LONG_MODE_RAM_SIZE - LONG_MODE_LOAD_ADDRESS, "0x100000 to 0x3fffff");
+	if (opts.real_mode)
+		size = guest_load(opts.guest, guest_switch, sizeof(guest_switch),
+				  vm.mem + REAL_MODE_LOAD_ADDRESS,
+				  REAL_MODE_RAM_SIZE - REAL_MODE_LOAD_ADDRESS, "0x7c00 to 0xfffff");
+	else
+		size = guest_load(opts.guest, guest_hello64, sizeof(guest_hello64),
+				  vm.mem + LONG_MODE_LOAD_ADDRESS,
+				  LONG_MODE_RAM_SIZE - LONG_MODE_LOAD_ADDRESS, "0x100000 to 0x3fffff");
 	vcpu_create(&vcpu, &vm, 0);
 	printf("device fd %d, VM fd %d, 4 MiB of RAM at guest-physical 0, %s (%zu bytes)\n"
 	       "at 0x%x, vCPU fd %d (chapters 01-04)\n\n", kvm.fd, vm.fd,
-	       opts.guest ? opts.guest : "hello64.asm", size, LONG_MODE_LOAD_ADDRESS, vcpu.fd);
+	       opts.guest ? opts.guest : opts.real_mode ? "switch.asm" : "hello64.asm", size,
+	       opts.real_mode ? REAL_MODE_LOAD_ADDRESS : LONG_MODE_LOAD_ADDRESS, vcpu.fd);
 
-	cr3 = build_page_tables(&vm);
-	show_page_tables(&vm, cr3);
-	show_walk(&vm, cr3, LONG_MODE_LOAD_ADDRESS);
-	show_walk(&vm, cr3, LONG_MODE_HIGH_ALIAS + 0x200000);
-	printf("\n");
-	build_gdt(&vm, gdt);
-	show_gdt(gdt);
-	printf("\n");
+	vcpu_give_cpuid(&kvm, &vcpu);
+	printf("KVM_GET_SUPPORTED_CPUID, then KVM_SET_CPUID2: the vCPU's CPUID now reports\n"
+	       "what this host's KVM offers, long mode (leaf 0x80000001, EDX bit 29) included\n\n");
 
-	vcpu_sregs_get(&vcpu, &sregs); /* keep what long mode does not name: TR, LDT, APIC base */
-	long_mode_sregs(&sregs, cr3);
-	show_sregs(&sregs);
-	if (brk != BREAK_NONE) {
-		for (size_t i = 0; i < sizeof(breakages) / sizeof(breakages[0]); i++)
-			if (breakages[i].what == brk)
-				warn("--break %s: %s, on purpose", breakages[i].name,
-				     breakages[i].does);
-		apply_breakage(brk, &vm, &sregs);
+	if (opts.real_mode) {
+		vcpu_setup_real_mode(&vcpu, 0, REAL_MODE_LOAD_ADDRESS);
+		printf("--real-mode: no page tables, no GDT, no 64-bit registers from the host;\n"
+		       "the vCPU starts at 0000:7c00 in real mode (chapter 05) and the guest\n"
+		       "climbs to long mode itself\n");
+	} else {
+		setup_long_mode(&vm, &vcpu, &sregs, brk);
 	}
-	enter_long_mode(&vcpu, &sregs);
 
-	printf("running the guest: 64-bit mode from its first instruction\n");
 	timeout_start(&vcpu, opts.timeout);
-	status = run_guest(&vcpu, &bus, &opts);
+	status = run_guest(&vcpu, &bus, &opts, opts.real_mode ? NULL : &sregs);
 	serial_flush();
+	if (brk != BREAK_NONE && status == EXIT_HALTED)
+		warn("--break %s went unnoticed: this host's KVM backend did not check "
+		     "it%s", opts.breaks, brk == BREAK_CS_D ? "; on VT-x and SVM the "
+		     "CPU refuses it at VM entry (KVM_EXIT_FAIL_ENTRY)" : "");
 	stats_print(stderr);
 
 	vcpu_close(&vcpu);
