@@ -25,7 +25,8 @@ start:
 
     ; The greeting goes out in one string instruction that reads it
     ; through the higher-half alias: KVM walks this guest's page tables to
-    ; find the bytes (KVM_EXIT_IO with count > 1).
+    ; find the bytes, and hands them over in one KVM_EXIT_IO with count > 1
+    ; or in several (how many per exit is up to KVM).
     mov rsi, HIGH_ALIAS + hello ; a 64-bit immediate: no 32-bit mode has this
     mov ecx, hello_len  ; RCX = how many bytes
     mov dx, COM1        ; OUTSB sends [RSI] to port DX, RSI += 1,
