@@ -5,6 +5,7 @@
 #   make test         build from clean and run every test, twice: plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
+#   make book         rewrite the book's excerpts and outputs from the sources
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
 #   make bench        time chapter 07 against the raw KVM floor and QEMU
 #   make clean        remove build/
@@ -157,6 +158,12 @@ test:
 
 diff:
 	@tools/chapter-diff.sh $(CH)
+
+# The book's excerpts and shown outputs, taken again from the sources and
+# the programs; make test fails when they drift (tests/cases/40-book.sh).
+.PHONY: book
+book: all
+	@tools/book.sh update
 
 crosscheck: all
 	@tools/crosscheck.sh $(BUILD)

@@ -19,10 +19,13 @@ TEST_NAME="" TEST_FAIL="" TEST_SKIP=""
 TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-test.XXXXXX")
 trap 'rm -rf "$TMP_DIR"' EXIT
 
-# Host addresses and per-host numbers vary; everything else must match.
+# Host addresses (also in --trace lines) and per-host numbers vary;
+# everything else must match.
 normalise() {
 	sed -E \
 		-e 's/host address 0x[0-9a-f]+/host address 0x.../g' \
+		-e 's/userspace_addr 0x[0-9a-f]+/userspace_addr 0x.../g' \
+		-e 's/(KVM_[A-Z_]+), 0x[0-9a-f]{9,}\)/\1, 0x...)/g' \
 		-e 's/^(  KVM_CAP_[A-Z0-9_]+ +)[0-9]+ /\1N /' \
 		-e '/^backend: /,$c\
 backend: (this host)'

@@ -1,0 +1,182 @@
+# 40-book.sh - the book cannot drift from the code: for every book/*.md,
+# each excerpt matches its source, each shown output is what the program
+# prints now, each shell command exists, each link resolves. Then the
+# checker itself is tried on files broken on purpose, and make diff.
+# Outputs are checked against both builds; the rest once.
+
+book_check() { # KIND FILE: run the checker, fail the test with its report
+	if ! tools/book.sh check "$1" "$2" >"$TMP_DIR/book" 2>&1; then
+		fail "$(cat "$TMP_DIR/book")"
+	fi
+}
+
+book_fails() { # KIND FILE WHAT: the checker must reject FILE
+	if tools/book.sh check "$1" "$2" >"$TMP_DIR/book" 2>&1; then
+		fail "tools/book.sh check $1 passed a file with $3:
+$(cat "$TMP_DIR/book")"
+	fi
+}
+
+begin "book: there is a book with a README and chapters 00 to 07"
+for f in README 00-introduction 01-open-kvm 02-create-vm 03-add-memory \
+	04-create-vcpu 05-set-registers 06-run 07-io-exits; do
+	[ -f "book/$f.md" ] || fail "book/$f.md is missing"
+done
+end
+
+begin "book: each chapter program has its book chapter, with Exercises last"
+for dir in chapters/*/; do
+	name=${dir#chapters/}
+	name=${name%/}
+	md=book/$name.md
+	if [ ! -f "$md" ]; then
+		fail "chapters/$name has no $md"
+		continue
+	fi
+	last=$(grep -E '^## ' "$md" | tail -n 1)
+	[ "$last" = "## Exercises" ] || fail "$md: the last section is '$last', not '## Exercises'"
+done
+end
+
+for md in book/*.md; do
+	if [ -z "$VARIANT" ]; then
+		begin "book: $md: every excerpt matches the current source"
+		book_check includes "$md"
+		end
+		begin "book: $md: every command in a sh block exists"
+		book_check commands "$md"
+		end
+		begin "book: $md: every link resolves"
+		book_check links "$md"
+		end
+	fi
+	begin "book: $md: every output shown is what the program prints now"
+	needs_kvm
+	if [ -z "$TEST_SKIP" ]; then
+		BOOK_BIN=$BIN book_check outputs "$md"
+	fi
+	end
+done
+
+if [ -z "$VARIANT" ]; then
+	# The checker, tried on files broken on purpose.
+	selftest=$TMP_DIR/book-selftest
+	mkdir -p "$selftest"
+	{
+		echo "# A page"
+		echo
+		echo "## Part"
+		echo
+		echo "<!-- include: guest-asm/real/compute.asm -->"
+		echo '```nasm'
+		grep -v 'ANCHOR' guest-asm/real/compute.asm
+		echo '```'
+		echo
+		echo "<!-- include: chapters/06-run/main.c:run-once -->"
+		echo '```c'
+		sed -n '/ANCHOR: run-once/,/ANCHOR_END: run-once/p' chapters/06-run/main.c |
+			grep -vE 'ANCHOR|LAB (BEGIN|END)'
+		echo '```'
+		echo
+		echo "<!-- output: echo host address 0x1234; echo two -->"
+		echo '```text'
+		echo "host address 0x7fff0000"
+		echo "two"
+		echo '```'
+		echo
+		echo '```sh'
+		echo 'make diff CH=07 | less'
+		echo 'build/bin/06-run --trace 2>&1 | grep KVM_RUN'
+		echo '```'
+		echo
+		echo "See [the part](#part), [the other page](other.md#a-heading) and [this](page.md#part)."
+	} >"$selftest/page.md"
+	printf '# A heading\n' >"$selftest/other.md"
+
+	begin "book checker: a correct page passes every check"
+	book_check includes "$selftest/page.md"
+	book_check commands "$selftest/page.md"
+	book_check links "$selftest/page.md"
+	needs_kvm
+	[ -z "$TEST_SKIP" ] && book_check outputs "$selftest/page.md"
+	end
+
+	begin "book checker: a stale excerpt fails"
+	sed 's/^\tfor (;;) {$/\twhile (1) {/' "$selftest/page.md" >"$selftest/stale.md"
+	cmp -s "$selftest/page.md" "$selftest/stale.md" && fail "the test could not break the excerpt"
+	book_fails includes "$selftest/stale.md" "a stale excerpt"
+	end
+
+	begin "book checker: an unknown anchor or file fails"
+	sed 's/main.c:run-once/main.c:no-such-anchor/' "$selftest/page.md" >"$selftest/anchor.md"
+	book_fails includes "$selftest/anchor.md" "an unknown anchor"
+	sed 's|real/compute.asm|real/no-such-guest.asm|' "$selftest/page.md" >"$selftest/file.md"
+	book_fails includes "$selftest/file.md" "an unknown file"
+	end
+
+	begin "book checker: an include without its fenced block fails"
+	sed '/include: guest-asm/{n;s/^```nasm$/(text)/}' "$selftest/page.md" >"$selftest/nofence.md"
+	book_fails includes "$selftest/nofence.md" "an include with no block"
+	end
+
+	begin "book checker: a changed output fails, a varying host address does not"
+	needs_kvm
+	sed 's/^two$/three/' "$selftest/page.md" >"$selftest/output.md"
+	[ -z "$TEST_SKIP" ] && book_fails outputs "$selftest/output.md" "a wrong output"
+	end
+
+	begin "book checker: an unknown program, make target or tool fails"
+	sed 's/make diff CH=07/make no-such-target/' "$selftest/page.md" >"$selftest/target.md"
+	book_fails commands "$selftest/target.md" "an unknown make target"
+	sed 's|build/bin/06-run|build/bin/99-nothing|' "$selftest/page.md" >"$selftest/prog.md"
+	book_fails commands "$selftest/prog.md" "an unknown program"
+	sed 's/| less/| no-such-tool-here/' "$selftest/page.md" >"$selftest/tool.md"
+	book_fails commands "$selftest/tool.md" "an unknown tool"
+	end
+
+	begin "book checker: a broken link or heading fails"
+	sed 's|(#part)|(#no-such-part)|' "$selftest/page.md" >"$selftest/heading.md"
+	book_fails links "$selftest/heading.md" "a link to a missing heading"
+	sed 's|(other.md#a-heading)|(missing.md)|' "$selftest/page.md" >"$selftest/link.md"
+	book_fails links "$selftest/link.md" "a link to a missing file"
+	sed 's|(other.md#a-heading)|(other.md#b-heading)|' "$selftest/page.md" >"$selftest/link2.md"
+	book_fails links "$selftest/link2.md" "a link to a missing heading in another file"
+	end
+
+	begin "book checker: a real chapter with one excerpt line changed fails"
+	awk '/^<!-- include:/ { inc = 1 } inc && /^```c$/ { getline; print "/* edited */ " $0; inc = 0; next } { print }' \
+		book/06-run.md >"$selftest/06-edited.md"
+	cmp -s book/06-run.md "$selftest/06-edited.md" && fail "the test could not edit an excerpt"
+	book_fails includes "$selftest/06-edited.md" "an edited excerpt"
+	end
+
+	begin "book checker: a real chapter with one output line changed fails"
+	needs_kvm
+	awk '/^<!-- output:/ { out = 1 } out && /^```text$/ { print; getline; print $0 " (edited)"; out = 0; next } { print }' \
+		book/06-run.md >"$selftest/06-output.md"
+	[ -z "$TEST_SKIP" ] && book_fails outputs "$selftest/06-output.md" "an edited output"
+	end
+
+	begin "make diff CH=07 prints what chapter 07 adds, as a diff of the sources"
+	make --no-print-directory -s diff CH=07 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	OUT=$(cat "$TMP_DIR/out")
+	expect_status 0
+	expect_out_has "# What chapter 07-io-exits adds over chapter 06-run"
+	expect_out_has "--- chapters/06-run/main.c"
+	expect_out_has "+++ chapters/07-io-exits/main.c"
+	expect_out_has "+static bool handle_io(struct kvm_vcpu *vcpu, int *status)"
+	end
+
+	for bad in "" 01 99 seven; do
+		begin "make diff with CH='$bad' says what to give in one line, status 64"
+		tools/chapter-diff.sh $bad >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+		STATUS=$?
+		ERR=$(cat "$TMP_DIR/err")
+		expect_status 64
+		expect_err_lines 1
+		expect_err_has "make diff CH=NN"
+		[ -s "$TMP_DIR/out" ] && fail "nothing should go to standard output"
+		end
+	done
+fi
