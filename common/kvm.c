@@ -91,7 +91,7 @@ static void forget_fd(int fd)
 
 static void trace_segment(const char *name, const struct kvm_segment *s)
 {
-	fprintf(stderr, " %s={sel 0x%04x base 0x%llx}", name, s->selector,
+	fprintf(stderr, "%s={sel 0x%04x base 0x%llx}", name, s->selector,
 		(unsigned long long)s->base);
 }
 

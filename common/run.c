@@ -21,6 +21,7 @@ static struct kvm_run *volatile timed_run;
 static volatile sig_atomic_t expired;
 static struct itimerval paused_at;
 
+// ANCHOR: on-alarm
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -30,6 +31,7 @@ static void on_alarm(int sig)
 	if (timed_run)
 		timed_run->immediate_exit = 1;
 }
+// ANCHOR_END: on-alarm
 
 static void set_timer(const struct itimerval *when)
 {

@@ -47,6 +47,7 @@ static uint8_t receive(struct serial *s)
 	return UART_EOT;
 }
 
+// ANCHOR: serial-read
 uint8_t serial_read(struct serial *s, unsigned offset)
 {
 	bool dlab = s->lcr & UART_LCR_DLAB;
@@ -70,6 +71,7 @@ uint8_t serial_read(struct serial *s, unsigned offset)
 		return s->scr;
 	}
 }
+// ANCHOR_END: serial-read
 
 void serial_write(struct serial *s, unsigned offset, uint8_t value)
 {

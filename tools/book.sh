@@ -66,7 +66,9 @@ run_output() {
 	if [ -n "${BOOK_BIN:-}" ]; then
 		cmd=${cmd//build\/bin\//$BOOK_BIN/}
 	fi
-	timeout -k 5 60 sh -c "$cmd"
+	# What the command does not redirect itself from standard error is
+	# kept aside: not shown, but searched for sanitizer reports.
+	timeout -k 5 60 sh -c "$cmd" 2>"$TMP_DIR/stderr"
 	return 0
 }
 
@@ -145,6 +147,10 @@ check_outputs() {
 			continue
 		fi
 		run_output "$arg" </dev/null >"$TMP_DIR/now"
+		if grep -qE 'runtime error:|Sanitizer' "$TMP_DIR/stderr" "$TMP_DIR/now"; then
+			problem "$file:$mline: output of '$arg': a sanitizer reported:"
+			grep -hE -A 5 'runtime error:|Sanitizer' "$TMP_DIR/stderr" "$TMP_DIR/now" | head -n 20
+		fi
 		fence_body "$file" "$open" "$close" | normalise >"$TMP_DIR/have"
 		normalise <"$TMP_DIR/now" >"$TMP_DIR/want"
 		if ! diff -u "$TMP_DIR/have" "$TMP_DIR/want" >"$TMP_DIR/diff"; then

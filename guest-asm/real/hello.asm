@@ -57,7 +57,8 @@ start:
     call wait_thre      ; (a real UART takes the burst into its FIFO)
     mov si, NAME        ; send the whole name with one string instruction:
     mov dx, COM1        ; OUTSB copies [DS:SI] to port DX, SI += 1, and REP
-    rep outsb           ; repeats it CX times (KVM_EXIT_IO with count > 1)
+    rep outsb           ; repeats it CX times (KVM emulates string I/O; it
+                        ; may report it item by item or several at once)
     jmp .done
 .nobody:
     mov si, stranger
