@@ -102,9 +102,9 @@ echo "2. cost of one I/O exit: $outs_n OUTs to COM1 less 0 OUTs, output to /dev/
 labels=("07-io-exits, $outs_n OUTs" "raw loop, $outs_n OUTs" "07-io-exits, 0 OUTs" "raw loop, 0 OUTs")
 measure "$runs" /dev/null "b_ch07 0 $bin/07-io-exits $outs_big" "b_raw 0 $raw $outs_big" \
 	"z_ch07 0 $bin/07-io-exits $outs_zero" "z_raw 0 $raw $outs_zero"
-# The cost of an exit is the CPU time it takes (inside KVM_RUN it is system
-# time): unlike the wall clock, other processes on the machine hardly
-# change it. The wall-clock figures are shown too.
+# The cost of an exit is the CPU time it takes (the guest's time inside
+# KVM_RUN is counted as user or system time): unlike the wall clock, other
+# processes on the machine hardly change it. The wall-clock figures are shown too.
 per_exit_us() { awk -v b="$1" -v z="$2" -v n="$outs_n" 'BEGIN { printf "%.3f", (b - z) / n }'; }
 e_ch07=$(per_exit_us "$b_ch07_cpu" "$z_ch07_cpu")
 e_raw=$(per_exit_us "$b_raw_cpu" "$z_raw_cpu")

@@ -8,7 +8,8 @@
  * commands take turns, round after round, in one order then the reverse,
  * so that whatever else the machine does at the time falls on all of them
  * alike. Besides the wall-clock time, the CPU time the command used (user
- * plus system, from wait4; on KVM the time inside KVM_RUN is system time)
+ * plus system, from wait4; a guest's time inside KVM_RUN is counted in one
+ * of them: system time on a software backend, user time on VT-x/SVM)
  * is kept: other processes on a busy machine delay a command's wall clock,
  * much less its CPU time. Standard input is
  * the file INPUT, standard output and standard error go to /dev/null. A
