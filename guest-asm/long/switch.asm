@@ -5,9 +5,11 @@
 ; run through port 0xf4 with status 0.
 ;
 ; Flat binary, loaded at guest-physical 0x7c00 and entered at 0000:7c00 in
-; real mode: run it with chapter 07's program, which knows nothing of long
-; mode (build/bin/07-io-exits build/guests/long/switch.bin). It fits in
-; one 512-byte sector and carries the boot signature, so it boots under
+; real mode: run it with 08-long-mode --real-mode, which sets no long-mode
+; state but gives the vCPU a CPUID that lists long mode. Chapter 07's
+; program gives it no CPUID at all, and KVM then refuses the WRMSR that
+; sets EFER.LME (#GP, with no handler: the run ends in a crash). It fits
+; in one 512-byte sector and carries the boot signature, so it boots under
 ; QEMU with SeaBIOS too. Assemble: nasm -f bin -o switch.bin switch.asm
 
 bits 16
