@@ -288,7 +288,9 @@ check_links() {
 				problem "$file: link ($target): no heading #$frag in $path"
 		fi
 	done < <(awk '/^```/ { fence = !fence; next } !fence' "$file" |
-		sed 's/`[^`]*`//g' | grep -oE '\]\([^) ]+\)' | sed -E 's/^\]\(//; s/\)$//')
+		sed 's/`[^`]*`//g' |
+		sed -E 's/^ {0,3}\[[^]]+\]: +([^ ]+).*$/](\1)/' |
+		grep -oE '\]\([^) ]+\)' | sed -E 's/^\]\(//; s/\)$//')
 	echo "$n link(s) checked"
 }
 

@@ -142,6 +142,8 @@ if [ -z "$VARIANT" ]; then
 	book_fails links "$selftest/link.md" "a link to a missing file"
 	sed 's|(other.md#a-heading)|(other.md#b-heading)|' "$selftest/page.md" >"$selftest/link2.md"
 	book_fails links "$selftest/link2.md" "a link to a missing heading in another file"
+	{ cat "$selftest/page.md"; printf '\n[ref]: missing.md\n'; } >"$selftest/link3.md"
+	book_fails links "$selftest/link3.md" "a reference-style link to a missing file"
 	end
 
 	begin "book checker: a real chapter with one excerpt line changed fails"
