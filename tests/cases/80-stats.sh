@@ -135,3 +135,23 @@ run 07-io-exits "$OUTS"
 expect_status 0
 expect_err_lacks "stats:"
 end
+
+begin "stats: chapter 08 counts its exits the same way; stdout as without --stats"
+needs_kvm
+run 08-long-mode
+expect_status 0
+plain_out=$OUT
+run 08-long-mode --stats
+expect_status 0
+[ -n "$TEST_SKIP" ] || [ "$OUT" = "$plain_out" ] || fail "08-long-mode: --stats changed standard output"
+expect_count "out port 0xf4" 1
+if [ -z "$TEST_SKIP" ]; then
+	all=$(printf '%s\n' "$ERR" | sed -n -E 's/^stats: ([0-9]+) exits? to the monitor.*/\1/p')
+	reasons=$(printf '%s\n' "$ERR" | sed -n -E 's/^stats:   [A-Z(][A-Za-z_ ()]+ +([0-9]+)$/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }')
+	[ -n "$all" ] && [ "$all" -gt 0 ] && [ "$all" = "$reasons" ] ||
+		fail "--stats: the exits ($all) should be the sum of the reason lines ($reasons):
+$ERR"
+fi
+expect_err_has "inside KVM_RUN"
+end
