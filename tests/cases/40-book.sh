@@ -39,6 +39,21 @@ for md in book/[0-9][0-9]-*.md; do
 done
 end
 
+begin "book: every exercise says how to check the answer (*Check:*)"
+for md in book/[0-9][0-9]-*.md; do
+	# The numbered items of "## Exercises", up to any ### subsection.
+	awk -v md="$md" '
+		/^## Exercises[ \t]*$/ { on = 1; next }
+		on && /^###? / { on = 0 }
+		on && /^[0-9]+\. / { if (item != "" && !ok) print md ": exercise " item " has no *Check:*"; item = $1; ok = 0 }
+		on && /\*Check:\*/ { ok = 1 }
+		END { if (item != "" && !ok) print md ": exercise " item " has no *Check:*" }
+		END { if (item == "") print md ": no numbered exercises" }
+	' "$md" >"$TMP_DIR/exercises"
+	[ -s "$TMP_DIR/exercises" ] && fail "$(cat "$TMP_DIR/exercises")"
+done
+end
+
 for md in book/*.md; do
 	if [ -z "$VARIANT" ]; then
 		begin "book: $md: every excerpt matches the current source"
