@@ -48,6 +48,7 @@ input_for() {
 	case $1 in
 	hello) printf 'reader\n' ;;
 	io-sizes) printf 'z' ;;
+	read-eof) printf 'a' ;;
 	string-io) printf 'hello' ;;
 	esac
 }
@@ -72,6 +73,9 @@ known_difference() {
 	string-io) echo "the guest reads COM1's receive register without polling the line" \
 		"status; kvm-steps waits for each byte (common/serial.h), a 16550 returns" \
 		"the last byte again until the next arrives" ;;
+	read-eof) echo "the guest reads COM1 past the end of its input; kvm-steps then" \
+		"answers 0x04 (EOT, its convention: README), a 16550 with nothing received" \
+		"answers what its receive register holds" ;;
 	unknown-port) echo "port 0x61 is the PC's system control port on QEMU (its timer" \
 		"bits toggle); kvm-steps has no device there and reads all ones" ;;
 	esac
