@@ -425,16 +425,19 @@ static void show_walk(struct kvm_vm *vm, uint64_t cr3, uint64_t va)
 
 static void show_gdt(const uint64_t *gdt)
 {
-	static const char *const what[GDT_ENTRIES] = {
-		"null: selector 0 means no segment",
-		"code: P, DPL 0, type 0xb, L=1 D=0: 64-bit",
-		"data: P, DPL 0, type 0x3, read/write",
+	struct kvm_segment seg[GDT_ENTRIES] = {
+		[GDT_CODE64] = code64_segment(), [GDT_DATA] = data_segment(),
 	};
 
 	printf("GDT at 0x%x, limit 0x%x:\n", LONG_MODE_GDT_ADDRESS,
 	       (unsigned)(GDT_ENTRIES * sizeof(uint64_t) - 1));
-	for (unsigned i = 0; i < GDT_ENTRIES; i++)
-		printf("  0x%02x  0x%016llx  %s\n", i * 8, (unsigned long long)gdt[i], what[i]);
+	printf("  0x%02x  0x%016llx  null: selector 0 means no segment\n", 0,
+	       (unsigned long long)gdt[GDT_NULL]);
+	for (unsigned i = GDT_CODE64; i < GDT_ENTRIES; i++)
+		printf("  0x%02x  0x%016llx  %s: P=%u DPL=%u type 0x%x L=%u D/B=%u G=%u\n",
+		       i * 8, (unsigned long long)gdt[i],
+		       seg[i].type & X86_SEG_TYPE_CODE ? "code" : "data",
+		       seg[i].present, seg[i].dpl, seg[i].type, seg[i].l, seg[i].db, seg[i].g);
 }
 
 static void show_sregs(const struct kvm_sregs *s)
