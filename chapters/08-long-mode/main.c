@@ -285,9 +285,10 @@ static const char *sregs_rule_broken(const struct kvm_sregs *s)
 // ANCHOR_END: sregs-einval
 
 /* KVM_EXIT_FAIL_ENTRY: the CPU's own checks of the guest state (Intel SDM
- * Vol. 3C, 27.3.1 "Checks on the Guest State Area"; AMD APM Vol. 2,
- * 15.5.1 "VMRUN" consistency checks) go further than KVM_SET_SREGS's. The
- * long-mode rules among them that a monitor most easily breaks. */
+ * Vol. 3C, chapter "VM Entries", "Checks on the Guest State Area"; AMD
+ * APM Vol. 2, 15.5.1, the consistency checks of VMRUN) go further than
+ * KVM_SET_SREGS's. These are the long-mode rules among them that a
+ * monitor most easily breaks. */
 static const char *entry_rule_broken(const struct kvm_sregs *s)
 {
 	const struct kvm_segment *data[] = { &s->ds, &s->es, &s->fs, &s->gs, &s->ss };

@@ -54,6 +54,7 @@ start:
     lea rsi, [rel newline]
     call puts
 
+; ANCHOR: alias
     ; Paging: write 8 bytes at virtual 0x200000, read them back at virtual
     ; 0xffff800000200000. Only page tables can make two addresses one place.
     mov rax, MAGIC      ; a 64-bit constant in a 64-bit register
@@ -63,6 +64,7 @@ start:
     mov r8, [rbx]       ; through the alias (PML4[256]), into a register
     cmp r8, rax         ; only 64-bit mode has R8-R15
     jne .differ
+; ANCHOR_END: alias
     lea rsi, [rel same]
     call puts
     mov rax, r8

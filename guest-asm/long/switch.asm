@@ -65,6 +65,7 @@ start:
     add di, 8           ; the next entry
     loop .pde
 
+; ANCHOR: climb
     lgdt [gdtr]         ; the GDT below: the far jump will read it
     mov eax, cr4
     or eax, CR4_PAE     ; 1. PAE: long mode uses 64-bit entries
@@ -80,6 +81,7 @@ start:
     or eax, CR0_PE | CR0_PG ; 4. protection and paging at once: the CPU
     mov cr0, eax        ;    sets EFER.LMA now (compatibility mode)
     jmp CODE_SEL:long64 ; 5. load CS from the GDT: L=1, 64-bit mode
+; ANCHOR_END: climb
 
 ; puts16: send the zero-terminated string at DS:SI to COM1, in real mode.
 puts16:
