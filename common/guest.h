@@ -23,6 +23,8 @@
 #define LONG_MODE_PD_ADDRESS   0x4000u    /* 512 entries of 2 MiB: 1 GiB */
 #define LONG_MODE_LOAD_ADDRESS 0x100000u  /* the image, and the first RIP */
 #define LONG_MODE_STACK_TOP    0x400000u  /* RSP: the stack grows down from the top of RAM */
+#define LONG_MODE_STACK_SIZE   0x10000u   /* 64 KiB below it kept for the stack */
+#define LONG_MODE_IMAGE_ROOM   (LONG_MODE_STACK_TOP - LONG_MODE_STACK_SIZE - LONG_MODE_LOAD_ADDRESS)
 #define LONG_MODE_HIGH_ALIAS   0xffff800000000000ull /* the first GiB again */
 
 /* Copy a guest image to dst, which has room bytes: from the file at path,

@@ -120,7 +120,8 @@ static uint64_t *table_at(struct kvm_vm *vm, uint64_t gpa)
  * PML4 -> PDPT -> PD, and a PD entry with PS set maps a 2 MiB page, so no
  * fourth level of page tables is needed. Three pages, 12 KiB, map 1 GiB.
  * 2 MiB pages exist on every 64-bit CPU; 1 GiB pages (PS in a PDPT entry)
- * need a CPUID bit that this VM, never given a CPUID table, lacks.
+ * are optional (CPUID 0x80000001 EDX bit 26), and where the host's KVM
+ * does not offer them, PS in a PDPT entry is a reserved bit that faults.
  *
  * The first GiB is mapped twice: at virtual = physical, so that the
  * addresses the host uses (RIP, RSP, the GDT) mean the same to the guest,
@@ -354,7 +355,8 @@ static void enter_long_mode(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = LONG_MODE_LOAD_ADDRESS;  /* the image's first byte */
-	regs.rsp = LONG_MODE_STACK_TOP;     /* pushes go below the top of RAM */
+	regs.rsp = LONG_MODE_STACK_TOP;     /* pushes go below the top of RAM,
+					     * into 64 KiB no image may use */
 	regs.rflags = X86_RFLAGS_FIXED;     /* IF=0: no interrupts */
 	vcpu_regs_set(vcpu, &regs);
 }
@@ -585,7 +587,8 @@ int main(int argc, char **argv)
 	else
 		size = guest_load(opts.guest, guest_hello64, sizeof(guest_hello64),
 				  vm.mem + LONG_MODE_LOAD_ADDRESS,
-				  LONG_MODE_RAM_SIZE - LONG_MODE_LOAD_ADDRESS, "0x100000 to 0x3fffff");
+				  LONG_MODE_IMAGE_ROOM, "0x100000 to 0x3effff; the 64 KiB "
+				  "below 0x400000 are the stack");
 	vcpu_create(&vcpu, &vm, 0);
 	printf("device fd %d, VM fd %d, 4 MiB of RAM at guest-physical 0, %s (%zu bytes)\n"
 	       "at 0x%x, vCPU fd %d (chapters 01-04)\n\n", kvm.fd, vm.fd,

@@ -111,13 +111,22 @@ expect_err_has "rip 0x0000000000100000"
 expect_err_has "L(64-bit)"
 end
 
-begin "long mode: a guest bigger than the room above 1 MiB is refused with the sizes, status 66"
+begin "long mode: a guest that would reach into the stack is refused with the sizes, status 66"
 needs_kvm
-head -c 3145729 /dev/zero >"$TMP_DIR/big64.bin"
+head -c 3080193 /dev/zero >"$TMP_DIR/big64.bin"
 run 08-long-mode "$TMP_DIR/big64.bin"
 expect_status 66
-expect_err_has "is 3145729 bytes; only 3145728 fit in guest memory (0x100000 to 0x3fffff)"
+expect_err_has "is 3080193 bytes; only 3080192 fit in guest memory (0x100000 to 0x3effff; the 64 KiB below 0x400000 are the stack)"
 expect_err_lines 1
+end
+
+begin "long mode: a guest of exactly the room left runs: it jumps to its last byte, HLT"
+needs_kvm
+# E9 rel32: jmp to offset 3080191 (rel32 = 3080191 - 5 = 0x2efffa), zeros, F4.
+{ printf '\351\372\377\056\000'; head -c 3080186 /dev/zero; printf '\364'; } >"$TMP_DIR/full64.bin"
+run 08-long-mode "$TMP_DIR/full64.bin"
+expect_status 0
+expect_err_has "the guest halted: exit status 0"
 end
 
 begin "long mode: an unknown --break part, status 64"
