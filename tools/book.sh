@@ -134,6 +134,17 @@ check_includes() {
 			sed -n '3,40p' "$TMP_DIR/diff"
 		fi
 	done < <(blocks "$file")
+	# Code is never typed into the book: a C or nasm block must be an
+	# excerpt, right after its include marker.
+	while IFS=: read -r line _; do
+		problem "$file:$line: a code block with no include marker before it: take the code from the source with <!-- include: PATH:ANCHOR -->"
+	done < <(awk '
+		/^```/ {
+			if (!fence && $0 ~ /^```(c|h|nasm|asm)[ \t]*$/ && prev !~ /^<!-- include: .* -->[ \t]*$/) print NR ":"
+			fence = !fence
+		}
+		{ prev = $0 }
+	' "$file")
 	echo "$n excerpt(s) checked"
 }
 

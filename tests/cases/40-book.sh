@@ -130,6 +130,11 @@ if [ -z "$VARIANT" ]; then
 	book_fails includes "$selftest/file.md" "an unknown file"
 	end
 
+	begin "book checker: a code block typed in without an include marker fails"
+	{ cat "$selftest/page.md"; printf '\n```c\nint main(void) { return 0; }\n```\n'; } >"$selftest/typed.md"
+	book_fails includes "$selftest/typed.md" "a hand-typed C block"
+	end
+
 	begin "book checker: an include without its fenced block fails"
 	sed '/include: guest-asm/{n;s/^```nasm$/(text)/}' "$selftest/page.md" >"$selftest/nofence.md"
 	book_fails includes "$selftest/nofence.md" "an include with no block"
