@@ -17,9 +17,10 @@ $(cat "$TMP_DIR/book")"
 	fi
 }
 
-begin "book: there is a book with a README and chapters 00 to 07"
+begin "book: there is a book with a README, chapters 00 to 07 and appendices A to C"
 for f in README 00-introduction 01-open-kvm 02-create-vm 03-add-memory \
-	04-create-vcpu 05-set-registers 06-run 07-io-exits; do
+	04-create-vcpu 05-set-registers 06-run 07-io-exits \
+	appendix-a-exit-reasons appendix-b-glossary appendix-c-sources; do
 	[ -f "book/$f.md" ] || fail "book/$f.md is missing"
 done
 end
