@@ -40,6 +40,12 @@ for md in book/[0-9][0-9]-*.md; do
 done
 end
 
+begin "book: the contents in book/README.md link every chapter and appendix"
+for md in book/[0-9][0-9]-*.md book/appendix-*.md; do
+	grep -qF "](${md#book/})" book/README.md || fail "book/README.md does not link ${md#book/}"
+done
+end
+
 begin "book: every exercise says how to check the answer (*Check:*)"
 for md in book/[0-9][0-9]-*.md; do
 	# The numbered items of "## Exercises", up to any ### subsection.
