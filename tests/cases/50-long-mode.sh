@@ -152,3 +152,17 @@ expect_out_has "--real-mode"
 expect_out_has "69   no usable KVM device"
 expect_out_has "124  the guest ran past --timeout"
 end
+
+begin "long mode: REP INSB and REP OUTSB in 64-bit mode move bytes through the page tables"
+needs_kvm
+printf 'hello' >"$TMP_DIR/in"
+STDIN=$TMP_DIR/in run 08-long-mode "$BUILD_DIR/guests/long/echo64.bin"
+expect_status 42
+case $OUT in
+*"running the guest: 64-bit mode from its first instruction
+hello") ;;
+*) fail "standard output should end with the guest's 'hello'; it was:
+$OUT" ;;
+esac
+expect_err_has "the guest wrote 42 to the exit port 0xf4: exit status 42"
+end
