@@ -306,16 +306,16 @@ check_links() {
 }
 
 update_file() {
-	local file=$1 kind arg mline open close path anchor out
+	local file=$1 kind arg mline open close path anchor out lang
 	out=$TMP_DIR/updated
 	cp "$file" "$out"
 	# Work from the end of the file, so earlier line numbers stay valid.
 	while IFS=$'\t' read -r kind arg mline open close; do
-		[ "$open" != 0 ] && [ "$close" != 0 ] || {
-			echo "$file:$mline: $kind $arg: no fenced block right after it" >&2
+		if [ "$open" != 0 ] && [ "$close" = 0 ]; then
+			echo "$file:$mline: $kind $arg: its fenced block is never closed" >&2
 			problems=$((problems + 1))
 			continue
-		}
+		fi
 		if [ "$kind" = include ]; then
 			path=${arg%%:*}
 			anchor=""
@@ -329,9 +329,28 @@ update_file() {
 			run_output "$arg" </dev/null >"$TMP_DIR/new"
 			# Keep the block when only normalised values differ, so a
 			# rerun does not churn host addresses.
-			if [ "$(fence_body "$out" "$open" "$close" | normalise)" = "$(normalise <"$TMP_DIR/new")" ]; then
+			if [ "$open" != 0 ] &&
+				[ "$(fence_body "$out" "$open" "$close" | normalise)" = "$(normalise <"$TMP_DIR/new")" ]; then
 				continue
 			fi
+		fi
+		if [ "$open" = 0 ]; then
+			# A marker with no block yet: add one, in the right language.
+			case $kind:$arg in
+			include:*.c | include:*.c:* | include:*.h | include:*.h:*) lang=c ;;
+			include:*.asm | include:*.asm:* | include:*.inc | include:*.inc:*) lang=nasm ;;
+			include:*.sh | include:*.sh:*) lang=sh ;;
+			*) lang=text ;;
+			esac
+			{
+				head -n "$mline" "$out"
+				echo '```'"$lang"
+				cat "$TMP_DIR/new"
+				echo '```'
+				tail -n "+$((mline + 1))" "$out"
+			} >"$out.next"
+			mv "$out.next" "$out"
+			continue
 		fi
 		{
 			head -n "$open" "$out"
