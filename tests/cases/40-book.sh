@@ -187,6 +187,15 @@ if [ -z "$VARIANT" ]; then
 	[ -z "$TEST_SKIP" ] && book_fails outputs "$selftest/06-output.md" "an edited output"
 	end
 
+	begin "book updater: it repairs a stale excerpt and adds a block a marker lacks"
+	cp "$selftest/stale.md" "$selftest/repair.md"
+	printf '\n<!-- include: chapters/07-io-exits/main.c:run-loop -->\n\nText.\n' >>"$selftest/repair.md"
+	tools/book.sh update "$selftest/repair.md" >"$TMP_DIR/book" 2>&1 || fail "tools/book.sh update failed: $(cat "$TMP_DIR/book")"
+	book_check includes "$selftest/repair.md"
+	grep -qx '```c' "$selftest/repair.md" || fail "no c block was added"
+	[ "$(grep -c '^```c$' "$selftest/repair.md")" -eq 2 ] || fail "expected 2 c blocks after the update"
+	end
+
 	begin "make diff CH=07 prints what chapter 07 adds, as a diff of the sources"
 	make --no-print-directory -s diff CH=07 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
 	STATUS=$?
