@@ -110,6 +110,12 @@ void die_set_cleanup(void (*fn)(void))
 	die_cleanup = fn;
 }
 
+void lab_todo(const char *chapter, const char *where, const char *what)
+{
+	die(EXIT_NOT_WRITTEN, "chapter %s: this stage is not written yet: %s: %s",
+	    chapter, where, what);
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -21,6 +21,7 @@ enum exit_status {
 	EXIT_CRASHED = 70,   /* the guest stopped in a way the monitor does not handle */
 	EXIT_KVM_ERROR = 71, /* KVM refused a request the monitor made */
 	EXIT_OUTPUT = 74,    /* standard output could not be written */
+	EXIT_NOT_WRITTEN = 78, /* a lab skeleton reached a stage the student has not written */
 	EXIT_TIMEOUT = 124,  /* the guest did not stop in time (as timeout(1)) */
 };
 
@@ -49,6 +50,11 @@ noreturn void die(int status, const char *fmt, ...)
  * program that fails leaves nothing open either. One function; a second
  * call replaces the first. */
 void die_set_cleanup(void (*fn)(void));
+
+/* Only in lab skeletons (make lab): the code a student must write was cut
+ * out at this point. Says which chapter, where and what to write, in one
+ * line, and exits with EXIT_NOT_WRITTEN. */
+noreturn void lab_todo(const char *chapter, const char *where, const char *what);
 
 /* Print "progname: <message>" on standard error and go on. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

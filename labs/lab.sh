@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# labs/lab.sh - write classroom lab trees: the project with a chapter's new
+# stage cut out (make lab CH=NN, make labs).
+#
+#   labs/lab.sh OUTDIR NN     write OUTDIR/NN-name, the lab of chapter NN
+#   labs/lab.sh OUTDIR all    one lab tree per chapter
+#
+# A lab tree for chapter NN is a copy of this project without book/ (its
+# excerpts show the code the student is to write) and without
+# labs/solutions/ (the reference solutions of the graded extras). In it,
+# chapter NN and every later chapter have each "// LAB BEGIN: what" ...
+# "// LAB END" region of their main.c replaced by a TODO saying what to
+# write and a call to lab_todo(), which compiles and, when reached, prints
+# "chapter NN: this stage is not written yet: ..." and exits with status 78.
+# Earlier chapters stay whole: they are the labs done before this one.
+# common/ stays whole too, because the earlier chapters call it; the graded
+# tests run chapter NN's own program, whose stage is cut, so nothing in
+# common/ can make them pass by accident.
+#
+# The cut chapters are compiled with the build's own warnings (-Werror):
+# names that only the cut code used (a parameter, a local, a static helper)
+# get a (void) cast beside the TODO, so the skeleton builds as it is.
+#
+# Environment (the Makefile sets them): LAB_CC, the compiler; LAB_CFLAGS,
+# the build's flags without -I; LAB_GEN, the folder of generated headers.
+#
+# Exit status: 0 written; 1 a chapter's markers or skeleton are broken;
+# 64 bad command line (unknown chapter); 73 the lab folder exists already.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+export LC_ALL=C
+
+usage_die() {
+	echo "lab: $*" >&2
+	exit 64
+}
+
+[ $# -eq 2 ] || usage_die "usage: labs/lab.sh OUTDIR NN|all (make lab CH=NN [LAB=dir], make labs)"
+out=$1 want=$2
+: "${LAB_CC:=cc}" "${LAB_CFLAGS:=-std=c11 -D_GNU_SOURCE -Wall -Werror -Wextra -Wmissing-prototypes -Wstrict-prototypes -O2}"
+: "${LAB_GEN:=$ROOT/build/gen}"
+
+chapters=()
+for dir in chapters/[0-9][0-9]-*/; do
+	dir=${dir%/}
+	chapters+=("${dir#chapters/}")
+done
+[ ${#chapters[@]} -gt 0 ] || usage_die "no chapters/NN-name folders in $ROOT"
+
+if [ "$want" = all ]; then
+	selected=("${chapters[@]}")
+else
+	selected=()
+	for c in "${chapters[@]}"; do
+		[ "${c%%-*}" = "$want" ] && selected=("$c")
+	done
+	[ ${#selected[@]} -eq 1 ] ||
+		usage_die "no chapter '$want': give CH=NN with NN one of: ${chapters[*]%%-*} (or CH=all)"
+fi
+[ -d "$LAB_GEN" ] || usage_die "$LAB_GEN does not exist: run make first (make lab does)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-lab.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+
+# The files a lab tree starts from, NUL-separated, relative to ROOT.
+list_files() {
+	if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$ROOT" ls-files -z --cached
+	else
+		find . \( -path ./build -o -path ./lab -o -path ./.git \) -prune \
+			-o -type f -printf '%P\0'
+	fi
+}
+
+# compile TREE FILE: the build's compile of one chapter, messages on stdout.
+compile() {
+	(cd "$1" && $LAB_CC $LAB_CFLAGS -Icommon -I"$LAB_GEN" -c -o /dev/null "$2" 2>&1)
+}
+
+# cut TREE CHAPTER: replace the LAB regions of TREE/chapters/CHAPTER/main.c.
+cut_chapter() {
+	local tree=$1 chapter=$2 num=${2%%-*}
+	local rel=chapters/$2/main.c
+	local file=$tree/$rel orig=$WORK/orig.c casts=$WORK/casts
+	local msgs line name k picked starts
+
+	cp "$file" "$orig"
+	: >"$casts"
+	for pass in 1 2; do
+		awk -v chapter="$num" -v path="$rel" -v casts="$casts" \
+			-f "$ROOT/labs/cut.awk" "$orig" >"$file" || return 1
+		grep -q '^#include "util.h"' "$file" ||
+			sed -i '0,/^#include "/s//#include "util.h"\n&/' "$file"
+		msgs=$(compile "$tree" "$rel") && return 0
+		[ "$pass" = 2 ] && break
+		# Which names did only the cut code use? Give each a cast in the
+		# first region after its declaration that mentions it.
+		mapfile -t starts < <(grep -n 'lab_todo("' "$file" | cut -d: -f1)
+		awk -v dir="$WORK" '
+			/^[ \t]*\/\/ LAB BEGIN:/ { n++; inside = 1 }
+			inside { print > (dir "/region." n) }
+			/^[ \t]*\/\/ LAB END/ { inside = 0 }' "$orig"
+		while IFS=' ' read -r line name; do
+			picked=""
+			for k in "${!starts[@]}"; do
+				if [ "${starts[$k]}" -gt "$line" ] &&
+					grep -qw -- "$name" "$WORK/region.$((k + 1))"; then
+					picked=$((k + 1))
+					break
+				fi
+			done
+			if [ -z "$picked" ]; then
+				for k in "${!starts[@]}"; do
+					grep -qw -- "$name" "$WORK/region.$((k + 1))" &&
+						{ picked=$((k + 1)); break; }
+				done
+			fi
+			[ -n "$picked" ] || break
+			echo "$picked $name" >>"$casts"
+		done < <(printf '%s\n' "$msgs" |
+			sed -nE "s/^[^:]+:([0-9]+):[0-9]+: (warning|error): [^']*'([A-Za-z_][A-Za-z0-9_]*)'.*\[-W[^]]*unused-.*/\1 \3/p" |
+			sort -u -k2,2)
+		[ -s "$casts" ] || break
+	done
+	echo "lab: the skeleton of $rel does not compile with the build's warnings:" >&2
+	printf '%s\n' "$msgs" | head -n 30 >&2
+	return 1
+}
+
+# The student's guide at the top of the tree.
+write_guide() {
+	local tree=$1 chapter=$2 num=${2%%-*}
+	local rel=chapters/$2/main.c
+	{
+		echo "# Lab $num: $chapter"
+		echo
+		echo "This tree is kvm-steps with the stage of chapter $num cut out of"
+		echo "\`$rel\`. Write it where the TODOs say:"
+		echo
+		grep -n 'lab_todo("' "$tree/$rel" | cut -d: -f1 | while read -r line; do
+			echo "- \`$rel\`, line $line"
+		done
+		echo
+		echo "Until you do, the program stops at the first TODO it reaches with"
+		echo "\"chapter $num: this stage is not written yet: ...\" and exit status 78."
+		echo
+		echo "\`\`\`sh"
+		echo "make                      # build; warnings are errors"
+		echo "build/bin/$chapter        # run your program"
+		echo "make grade CH=$num          # the graded tests, each with its points, then Score: X/Y"
+		echo "make grade CH=$num EXTRAS=1 # the graded extras too, once the stage works"
+		echo "\`\`\`"
+		echo
+		echo "Chapters before $num are whole: they are the labs before this one."
+		echo "Later chapters are cut too, since they are the labs after it. The"
+		echo "helpers in \`common/\` are whole, because the earlier chapters call"
+		echo "them; the grader runs \`build/bin/$chapter\`, so only the code you"
+		echo "write in \`$rel\` can make its tests pass."
+		echo "The graded extras are described in labs/tests/$chapter.sh."
+	} >"$tree/LAB.md"
+}
+
+status=0
+mkdir -p "$out" || exit 73
+for chapter in "${selected[@]}"; do
+	tree=$out/$chapter
+	if [ -e "$tree" ]; then
+		echo "lab: $tree exists already (a student's work?): remove it or give LAB=another/folder" >&2
+		exit 73
+	fi
+	mkdir -p "$tree" || exit 73
+	list_files | grep -zvE '^(book/|labs/solutions/)' |
+		(cd "$ROOT" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh) |
+		tar -C "$ROOT" --null -T - -cf - | tar -C "$tree" -xf - || exit 1
+	cut=0
+	for later in "${chapters[@]}"; do
+		[ "${later%%-*}" \< "${chapter%%-*}" ] && continue
+		# A later chapter without markers stays whole; this one must have them.
+		if [ "$later" != "$chapter" ] && ! grep -q '// LAB BEGIN:' "$tree/chapters/$later/main.c"; then
+			continue
+		fi
+		cut_chapter "$tree" "$later" || { status=1; continue 2; }
+		cut=$((cut + 1))
+	done
+	write_guide "$tree" "$chapter"
+	echo "lab: wrote $tree (chapter ${chapter%%-*} cut$([ "$cut" -gt 1 ] && echo ", and the $((cut - 1)) chapter(s) after it")); read $tree/LAB.md"
+done
+exit "$status"
