@@ -7,6 +7,8 @@
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
 #   make book         rewrite the book's excerpts and outputs from the sources
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
+#   make lab CH=NN    a student tree with chapter NN's stage cut out (labs/)
+#   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
 #   make bench        time chapter 07 against the raw KVM floor and QEMU
 #   make clean        remove build/
 
@@ -172,6 +174,44 @@ crosscheck: all
 .PHONY: bench
 bench: all
 	@bench/bench.sh $(BUILD)
+
+# Classroom labs (book/instructors.md, labs/):
+#   make lab CH=NN [LAB=dir]   write dir/NN-name, chapter NN's stage cut out
+#   make labs [LAB=dir]        one such tree per chapter
+#   make grade CH=NN           the chapter's graded tests; EXTRAS=1 adds the
+#                              graded extras, EXTRA=name grades one extra
+#   make grade-class CH=NN CLASS=dir [OUT=file]   every student folder in
+#                              dir, one table (CSV in OUT, default dir/grades-NN.csv)
+LAB ?= lab
+CLASS ?=
+LAB_GOALS := $(filter lab grade grade-class,$(MAKECMDGOALS))
+CHAPTER_NUMBERS := $(foreach c,$(CHAPTERS),$(firstword $(subst -, ,$(c))))
+ifneq ($(LAB_GOALS),)
+ifeq ($(filter $(CH),$(CHAPTER_NUMBERS) $(if $(filter lab,$(LAB_GOALS)),all)),)
+$(error make $(firstword $(LAB_GOALS)): no chapter '$(CH)': give CH=NN with NN one of $(CHAPTER_NUMBERS))
+endif
+endif
+LAB_ENV = LAB_CC="$(CC)" LAB_CFLAGS="$(filter-out -I%,$(ALL_CFLAGS))" \
+	LAB_GEN="$(abspath $(BUILD)/gen)"
+
+.PHONY: lab
+lab: $(GUEST_HEADERS)
+	@$(LAB_ENV) labs/lab.sh "$(LAB)" $(CH)
+
+.PHONY: labs
+labs: $(GUEST_HEADERS)
+	@$(LAB_ENV) labs/lab.sh "$(LAB)" all
+
+.PHONY: grade
+grade:
+	@labs/grade.sh $(if $(filter-out 0,$(EXTRAS)),--extras) \
+		$(if $(EXTRA),--extra "$(EXTRA)") $(CH)
+
+.PHONY: grade-class
+grade-class:
+	@test -n "$(CLASS)" || { echo "make grade-class: give CLASS=folder, the folder of student lab trees" >&2; exit 64; }
+	@labs/grade-class.sh $(if $(filter-out 0,$(EXTRAS)),--extras) \
+		--out "$(or $(OUT),$(CLASS)/grades-$(CH).csv)" $(CH) "$(CLASS)"/*/
 
 clean:
 	rm -rf build

@@ -10,6 +10,7 @@
 #     --extras       grade the stage and every graded extra
 #     --extra NAME   grade only the graded extra NAME
 #     --results FILE also write "test<TAB>points<TAB>max" lines to FILE
+#     --prepare      only build the test guests (grade-class does it once)
 #
 # The tests always come from the tree this script is in: labs/tests/NN-name.sh
 # (or, for a chapter that has none yet, one test comparing the program's
@@ -27,7 +28,7 @@ usage_die() {
 	exit 64
 }
 
-SRC=$ROOT BIN_DIR="" MODE=stage ONLY="" RESULTS=""
+SRC=$ROOT BIN_DIR="" MODE=stage ONLY="" RESULTS="" PREPARE=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--src) [ $# -ge 2 ] || usage_die "--src needs a folder"; SRC=$(cd "$2" 2>/dev/null && pwd) ||
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--extras) MODE=extras; shift ;;
 	--extra) [ $# -ge 2 ] || usage_die "--extra needs a name"; MODE=one; ONLY=$2; shift 2 ;;
 	--results) [ $# -ge 2 ] || usage_die "--results needs a file"; RESULTS=$2; shift 2 ;;
+	--prepare) PREPARE=1; shift ;;
 	-*) usage_die "unknown option '$1' (labs/grade.sh [--src DIR] [--bin DIR] [--extras | --extra NAME] [--results FILE] NN)" ;;
 	*) break ;;
 	esac
@@ -91,6 +93,7 @@ make -s --no-print-directory "${guests[@]}" >"$TMP_DIR/root-build" 2>&1 || {
 	head -n 20 "$TMP_DIR/root-build" >&2
 	exit 1
 }
+[ -n "$PREPARE" ] && exit 0
 TGUESTS=$ROOT/build/tests/guests
 GUESTS=$ROOT/build/guests
 EXPECTED=$ROOT/tests/expected

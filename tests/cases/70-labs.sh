@@ -1,0 +1,247 @@
+# 70-labs.sh - the classroom labs (labs/, book/instructors.md): make lab
+# writes student trees that build and fail until the stage is written, make
+# grade gives the solution full marks and an untouched skeleton less, every
+# graded extra fails on the untouched chapter and passes with its reference
+# solution, and make grade-class grades many folders into one table.
+#
+# The lab trees, the extras and the class are checked once, on the plain
+# build; the sanitized pass grades the solution with its own programs.
+
+expect_out_match_labs() {
+	[ -n "$TEST_SKIP" ] && return 0
+	grep -qE -- "$1" "$TMP_DIR/out" || fail "standard output has no line matching /$1/; it was:
+$(tail -n 25 "$TMP_DIR/out")"
+}
+
+LAB_CHAPTERS=()
+for dir in chapters/[0-9][0-9]-*/; do
+	dir=${dir%/}
+	LAB_CHAPTERS+=("${dir#chapters/}")
+done
+
+if [ -n "$VARIANT" ]; then
+	for chapter in "${LAB_CHAPTERS[@]}"; do
+		begin "labs: make grade CH=${chapter%%-*} gives this tree full marks"
+		needs_kvm
+		if [ -z "$TEST_SKIP" ]; then
+			labs/grade.sh --bin "$BIN" "${chapter%%-*}" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+			STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+			expect_status 0
+			expect_out_match_labs '^Score: ([0-9]+)/\1$'
+		fi
+		end
+	done
+	return 0 2>/dev/null
+fi
+
+LABS=$TMP_DIR/labs
+labs_started=$(date +%s)
+
+begin "labs: make labs writes one tree per chapter, each chapter's stage cut out"
+needs_kvm
+make -s --no-print-directory labs LAB="$LABS" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+expect_status 0
+for chapter in "${LAB_CHAPTERS[@]}"; do
+	tree=$LABS/$chapter num=${chapter%%-*}
+	main=$tree/chapters/$chapter/main.c
+	[ -f "$main" ] || { fail "no $main"; continue; }
+	grep -q '// LAB BEGIN' "$main" && fail "$main still has a LAB region"
+	grep -q "lab_todo(\"$num\"" "$main" || fail "$main has no lab_todo(\"$num\", ...)"
+	grep -q "TODO (chapter $num lab)" "$main" || fail "$main has no TODO comment"
+	[ -f "$tree/LAB.md" ] || fail "$tree has no LAB.md"
+	[ -e "$tree/book" ] && fail "$tree has book/, whose excerpts show the solution"
+	[ -e "$tree/labs/solutions" ] && fail "$tree has the extras' reference solutions"
+	# Earlier chapters are the labs before: whole.
+	for earlier in "${LAB_CHAPTERS[@]}"; do
+		[ "${earlier%%-*}" \< "$num" ] || break
+		cmp -s "chapters/$earlier/main.c" "$tree/chapters/$earlier/main.c" ||
+			fail "$tree: chapter $earlier should be whole"
+	done
+done
+end
+
+begin "labs: make lab refuses to overwrite a student's tree, status 73"
+needs_kvm
+make -s --no-print-directory lab CH="${LAB_CHAPTERS[0]%%-*}" LAB="$LABS" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+STATUS=$? ERR=$(cat "$TMP_DIR/err")
+expect_status 2
+expect_err_has "exists already (a student's work?)"
+expect_err_has "Error 73"
+end
+
+begin "labs: make grade CH=99 and make lab CH=99 say so in one line, status 2"
+for goal in grade lab; do
+	make -s --no-print-directory "$goal" CH=99 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$? ERR=$(cat "$TMP_DIR/err")
+	expect_status 2
+	expect_err_has "make $goal: no chapter '99': give CH=NN with NN one of"
+	expect_err_lines 1
+done
+end
+
+begin "labs: make grade CH=NN EXTRA=nope names the chapter's extras, status 64"
+needs_kvm
+labs/grade.sh --bin "$BIN" --extra nope "${LAB_CHAPTERS[0]%%-*}" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+STATUS=$? ERR=$(cat "$TMP_DIR/err")
+expect_status 64
+expect_err_has "has no graded extra 'nope'; its extras: "
+expect_err_lines 1
+end
+
+begin "labs: a broken LAB marker stops make lab with the file and line"
+printf 'int f(void)\n{\n\t// LAB BEGIN: write f\n\treturn 1;\n}\n' >"$TMP_DIR/broken.c"
+awk -v chapter=99 -v path=chapters/99-x/main.c -v casts=/dev/null \
+	-f labs/cut.awk "$TMP_DIR/broken.c" >/dev/null 2>"$TMP_DIR/err"
+STATUS=$? ERR=$(cat "$TMP_DIR/err")
+expect_status 1
+expect_err_has "lab: chapters/99-x/main.c:5: LAB BEGIN without a LAB END"
+end
+
+# Each skeleton, two at a time: its chapters build with -Werror, chapter
+# NN's program stops at the TODO with status 78, and it grades below full.
+for chapter in "${LAB_CHAPTERS[@]}"; do
+	printf '%s\0' "$chapter"
+done | xargs -0 -n 1 -P 2 bash -c '
+	tree=$0/$1 num=${1%%-*} r=$0/$1.result
+	{
+		make -s --no-print-directory -C "$tree" programs >"$r.build" 2>&1
+		echo "build $?"
+		timeout 20 "$tree/build/bin/$1" </dev/null >/dev/null 2>"$r.stderr"
+		echo "run $?"
+		labs/grade.sh --src "$tree" "$num" >"$r.grade" 2>&1
+		echo "grade $?"
+	} >"$r"' "$LABS"
+for chapter in "${LAB_CHAPTERS[@]}"; do
+	num=${chapter%%-*} r=$LABS/$chapter.result
+	begin "labs: the skeleton of chapter $num builds with -Werror, stops at its TODO (status 78) and grades below full marks"
+	needs_kvm
+	if [ -z "$TEST_SKIP" ]; then
+		grep -qx 'build 0' "$r" || fail "make programs failed in the skeleton:
+$(head -n 20 "$r.build")"
+		grep -qx 'run 78' "$r" || fail "build/bin/$chapter: expected status 78, got: $(grep '^run' "$r")"
+		# Its last words: one line saying which stage to write.
+		tail -n 1 "$r.stderr" | grep -q "^$chapter: chapter $num: this stage is not written yet: [a-z_0-9]*() in chapters/$chapter/main.c: " ||
+			fail "build/bin/$chapter did not end with the line naming the missing stage:
+$(cat "$r.stderr")"
+		grep -qx 'grade 1' "$r" || fail "grade.sh: expected status 1: $(grep '^grade' "$r")"
+		cp "$r.grade" "$TMP_DIR/out"
+		expect_out_match_labs '^Score: [0-9]+/[0-9]+$'
+		grep -qE '^Score: ([0-9]+)/\1$' "$r.grade" && fail "the skeleton got full marks"
+	fi
+	end
+done
+
+for chapter in "${LAB_CHAPTERS[@]}"; do
+	begin "labs: make grade CH=${chapter%%-*} gives this tree full marks"
+	needs_kvm
+	if [ -z "$TEST_SKIP" ]; then
+		labs/grade.sh --bin "$BIN" "${chapter%%-*}" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+		STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+		expect_status 0
+		expect_out_match_labs '^Score: ([0-9]+)/\1$'
+	fi
+	end
+done
+
+begin "labs: every graded extra has a reference solution, and every solution its tests"
+for chapter in "${LAB_CHAPTERS[@]}"; do
+	tests=labs/tests/$chapter.sh
+	[ -f "$tests" ] || continue
+	for name in $(sed -nE 's/^extra ([a-z0-9-]+) .*/\1/p' "$tests" | sort -u); do
+		[ -f "labs/solutions/$chapter/$name.patch" ] ||
+			fail "extra $name of $chapter has no labs/solutions/$chapter/$name.patch"
+	done
+done
+for patch in labs/solutions/*/*.patch; do
+	[ -e "$patch" ] || continue
+	chapter=${patch#labs/solutions/} name=${patch##*/}
+	chapter=${chapter%%/*} name=${name%.patch}
+	grep -qE "^extra $name " "labs/tests/$chapter.sh" 2>/dev/null ||
+		fail "$patch has no tests (no 'extra $name' in labs/tests/$chapter.sh)"
+done
+end
+
+# Each extra, two at a time: graded alone on this tree it fails; on a copy
+# with its reference solution applied it passes, and the stage still does.
+EXTRAS_DIR=$TMP_DIR/extras
+mkdir -p "$EXTRAS_DIR"
+for patch in labs/solutions/*/*.patch; do
+	[ -e "$patch" ] && printf '%s\0' "$patch"
+done | xargs -0 -n 1 -P 2 bash -c '
+	patch=$2 chapter=${2#labs/solutions/} name=${2##*/}
+	chapter=${chapter%%/*} name=${name%.patch} num=${chapter%%-*}
+	copy=$0/$chapter-$name r=$0/$chapter-$name.result
+	{
+		labs/grade.sh --bin "$1" --extra "$name" "$num" >"$r.untouched" 2>&1
+		echo "untouched $?"
+		mkdir -p "$copy"
+		for f in *; do
+			case $f in build | lab) ;; *) cp -R "$f" "$copy/" ;; esac
+		done
+		patch -s -p1 -d "$copy" <"$patch" >"$r.patch" 2>&1
+		echo "patch $?"
+		labs/grade.sh --src "$copy" --extra "$name" "$num" >"$r.solved" 2>&1
+		echo "solved $?"
+		labs/grade.sh --bin "$copy/build/bin" "$num" >"$r.stage" 2>&1
+		echo "stage $?"
+	} >"$r"' "$EXTRAS_DIR" "$BIN"
+for patch in labs/solutions/*/*.patch; do
+	[ -e "$patch" ] || continue
+	chapter=${patch#labs/solutions/} name=${patch##*/}
+	chapter=${chapter%%/*} name=${name%.patch}
+	r=$EXTRAS_DIR/$chapter-$name.result
+	begin "labs: extra $name of chapter ${chapter%%-*} fails untouched and passes with $patch"
+	needs_kvm
+	if [ -z "$TEST_SKIP" ]; then
+		grep -qx 'untouched 1' "$r" || fail "graded on this tree, expected status 1:
+$(tail -n 15 "$r.untouched")"
+		grep -q '^PASS' "$r.untouched" && fail "one of its tests passes on this tree:
+$(grep '^PASS' "$r.untouched")"
+		grep -qx 'patch 0' "$r" || fail "the patch does not apply:
+$(cat "$r.patch")"
+		grep -qx 'solved 0' "$r" || fail "with the patch, expected full marks:
+$(tail -n 25 "$r.solved")"
+		grep -qx 'stage 0' "$r" || fail "with the patch, the stage's own tests fail:
+$(tail -n 25 "$r.stage")"
+	fi
+	end
+done
+
+begin "labs: make grade-class grades every student folder into one table"
+needs_kvm
+if [ -z "$TEST_SKIP" ]; then
+	chapter=${LAB_CHAPTERS[1]:-${LAB_CHAPTERS[0]}}
+	num=${chapter%%-*}
+	class=$TMP_DIR/class
+	mkdir -p "$class"
+	for student in ada bob cy; do
+		cp -R "$LABS/$chapter" "$class/$student"
+	done
+	cp "chapters/$chapter/main.c" "$class/ada/chapters/$chapter/main.c"
+	echo "this does not compile" >>"$class/cy/chapters/$chapter/main.c"
+	make -s --no-print-directory grade-class CH="$num" CLASS="$class" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+	expect_status 0
+	csv=$class/grades-$num.csv
+	if [ -f "$csv" ]; then
+		max=$(sed -nE 's/^"ada",([0-9]+),([0-9]+),.*/\2/p' "$csv")
+		grep -qE "^\"ada\",$max,$max," "$csv" || fail "ada (the solution) should have full marks:
+$(cat "$csv")"
+		grep -qE '^"bob",[0-9]+,[0-9]+,' "$csv" && ! grep -qE "^\"bob\",$max," "$csv" ||
+			fail "bob (the untouched skeleton) should be graded below full marks:
+$(cat "$csv")"
+		grep -qE '^"cy",0,[0-9]+,.*"does not build"$' "$csv" || fail "cy (does not compile) should have 0 and 'does not build':
+$(cat "$csv")"
+		[ "$(wc -l <"$csv")" -eq 4 ] || fail "$csv should have a header and 3 rows:
+$(cat "$csv")"
+		[ -f "$class/grades-$num.logs/cy.txt" ] || fail "no report kept for cy"
+	else
+		fail "no table $csv; stdout was:
+$OUT"
+	fi
+	expect_out_match_labs '^ada +[0-9]+/[0-9]+ '
+fi
+end
+
+echo "(the labs' checks on the plain build took $(($(date +%s) - labs_started)) s)"
