@@ -180,8 +180,9 @@ bench: all
 #   make labs [LAB=dir]        one such tree per chapter
 #   make grade CH=NN           the chapter's graded tests; EXTRAS=1 adds the
 #                              graded extras, EXTRA=name grades one extra
-#   make grade-class CH=NN CLASS=dir [OUT=file]   every student folder in
-#                              dir, one table (CSV in OUT, default dir/grades-NN.csv)
+#   make grade-class CH=NN CLASS=dir [OUT=file] [JOBS=n]   every student
+#                              folder in dir, one table (CSV in OUT, default
+#                              dir/grades-NN.csv), n folders at a time
 LAB ?= lab
 CLASS ?=
 LAB_GOALS := $(filter lab grade grade-class,$(MAKECMDGOALS))
@@ -210,7 +211,7 @@ grade:
 .PHONY: grade-class
 grade-class:
 	@test -n "$(CLASS)" || { echo "make grade-class: give CLASS=folder, the folder of student lab trees" >&2; exit 64; }
-	@labs/grade-class.sh $(if $(filter-out 0,$(EXTRAS)),--extras) \
+	@labs/grade-class.sh $(if $(filter-out 0,$(EXTRAS)),--extras) $(if $(JOBS),--jobs $(JOBS)) \
 		--out "$(or $(OUT),$(CLASS)/grades-$(CH).csv)" $(CH) "$(CLASS)"/*/
 
 clean:
