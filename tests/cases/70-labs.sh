@@ -167,6 +167,23 @@ for patch in labs/solutions/*/*.patch; do
 done
 end
 
+begin "labs: every graded extra is described under its book chapter's Graded extras"
+for chapter in "${LAB_CHAPTERS[@]}"; do
+	tests=labs/tests/$chapter.sh md=book/$chapter.md
+	[ -f "$tests" ] || continue
+	# A chapter's program may land before its book chapter.
+	[ -f "$md" ] || continue
+	sed -n '/^### Graded extras$/,$p' "$md" >"$TMP_DIR/extras.md"
+	[ -s "$TMP_DIR/extras.md" ] || { fail "$md has no '### Graded extras' section"; continue; }
+	for name in $(sed -nE 's/^extra ([a-z0-9-]+) .*/\1/p' "$tests" | sort -u); do
+		grep -qF -- "- **$name**: " "$TMP_DIR/extras.md" ||
+			fail "$md: Graded extras does not describe '$name' (- **$name**: ...)"
+	done
+	grep -qF "make grade CH=${chapter%%-*} EXTRAS=1" "$TMP_DIR/extras.md" ||
+		fail "$md: Graded extras does not give the command to grade them"
+done
+end
+
 # Each extra, two at a time: graded alone on this tree it fails; on a copy
 # with its reference solution applied it passes, and the stage still does.
 EXTRAS_DIR=$TMP_DIR/extras
