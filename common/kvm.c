@@ -221,6 +221,7 @@ void kvm_die_not_kvm(const char *path, int err)
 
 void kvm_open(struct kvm *kvm, const char *path)
 {
+	// LAB BEGIN 01: chapter 01's stage as the helper later chapters call: kvm->path = path; open path read-write and close-on-exec (kvm_die_open() if that fails) and give the fd the role "kvm" (kvm_fd_role); refuse anything but a character device; insist on KVM_STABLE_API_VERSION (kvm_die_not_kvm() if the ioctl fails); store KVM_GET_VCPU_MMAP_SIZE in kvm->vcpu_mmap_size.
 	struct stat st;
 	int version;
 
@@ -249,6 +250,7 @@ void kvm_open(struct kvm *kvm, const char *path)
 		    KVM_STABLE_API_VERSION);
 	}
 	kvm->vcpu_mmap_size = kvm_ioctl_or_die(kvm->fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+	// LAB END
 }
 
 void kvm_close(struct kvm *kvm)
@@ -262,6 +264,7 @@ void kvm_close(struct kvm *kvm)
 
 void vm_create(struct kvm_vm *vm, struct kvm *kvm)
 {
+	// LAB BEGIN 02: chapter 02's stage as the helper later chapters call: zero *vm and set vm->kvm; KVM_CREATE_VM through kvm_ioctl_or_die(); the fd's role is "vm"; if KVM_CAP_SET_TSS_ADDR is offered, KVM_SET_TSS_ADDR with KVM_TSS_ADDRESS.
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm = kvm;
 	/* The argument is the machine type; 0 is the default on x86. */
@@ -269,6 +272,7 @@ void vm_create(struct kvm_vm *vm, struct kvm *kvm)
 	kvm_fd_role(vm->fd, "vm");
 	if (kvm_ioctl(kvm->fd, KVM_CHECK_EXTENSION, (void *)KVM_CAP_SET_TSS_ADDR) > 0)
 		kvm_ioctl_or_die(vm->fd, KVM_SET_TSS_ADDR, (void *)KVM_TSS_ADDRESS);
+	// LAB END
 }
 
 void vm_close(struct kvm_vm *vm)
@@ -285,6 +289,7 @@ void vm_close(struct kvm_vm *vm)
 
 void vm_add_memory(struct kvm_vm *vm, uint64_t gpa, uint64_t size)
 {
+	// LAB BEGIN 03: chapter 03's stage as the helper later chapters call: map size bytes of anonymous private memory, hand them to the VM as slot 0 at gpa (KVM_SET_USER_MEMORY_REGION through kvm_ioctl_or_die()), and record the address, gpa and size in vm->mem, vm->mem_gpa, vm->mem_size.
 	struct kvm_userspace_memory_region region;
 	void *mem;
 
@@ -304,6 +309,7 @@ void vm_add_memory(struct kvm_vm *vm, uint64_t gpa, uint64_t size)
 	vm->mem = mem;
 	vm->mem_gpa = gpa;
 	vm->mem_size = size;
+	// LAB END
 }
 
 void *vm_gpa_to_hva(const struct kvm_vm *vm, uint64_t gpa, uint64_t len)
@@ -316,6 +322,7 @@ void *vm_gpa_to_hva(const struct kvm_vm *vm, uint64_t gpa, uint64_t len)
 
 void vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int id)
 {
+	// LAB BEGIN 04: chapter 04's stage as the helper later chapters call: zero *vcpu, set vcpu->vm and vcpu->id; KVM_CREATE_VCPU through kvm_ioctl_or_die(); the fd's role is "vcpu ID"; map vm->kvm->vcpu_mmap_size bytes of it, shared, into vcpu->run (size in vcpu->run_size) and tell kvm_fd_run() about it.
 	char role[16];
 	void *run;
 
@@ -333,6 +340,7 @@ void vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int id)
 		    id, strerror(errno));
 	vcpu->run = run;
 	kvm_fd_run(vcpu->fd, run, vcpu->run_size);
+	// LAB END
 }
 
 void vcpu_close(struct kvm_vcpu *vcpu)
@@ -369,6 +377,7 @@ void vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 
 void vcpu_setup_real_mode(struct kvm_vcpu *vcpu, uint16_t cs, uint16_t ip)
 {
+	// LAB BEGIN 05: chapter 05's stage as the helper later chapters call: CS selector cs and base cs * 16 (vcpu_sregs_get(), vcpu_sregs_set()); the general registers all zero but RIP = ip, RSP = ip and RFLAGS = X86_RFLAGS_FIXED (vcpu_regs_set()).
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
@@ -384,4 +393,5 @@ void vcpu_setup_real_mode(struct kvm_vcpu *vcpu, uint16_t cs, uint16_t ip)
 	regs.rsp = ip;          /* the stack grows down from the load address */
 	regs.rflags = X86_RFLAGS_FIXED; /* bit 1 is reserved and always 1 */
 	vcpu_regs_set(vcpu, &regs);
+	// LAB END
 }

@@ -13,9 +13,12 @@
 # write and a call to lab_todo(), which compiles and, when reached, prints
 # "chapter NN: this stage is not written yet: ..." and exits with status 78.
 # Earlier chapters stay whole: they are the labs done before this one.
-# common/ stays whole too, because the earlier chapters call it; the graded
-# tests run chapter NN's own program, whose stage is cut, so nothing in
-# common/ can make them pass by accident.
+# common/ holds each stage again as the helper later chapters call
+# (kvm_open() for 01, ..., io_handle() for 07), marked "// LAB BEGIN NN:"
+# with its chapter's number: the helpers of chapter NN and later are cut
+# the same way, those of earlier chapters stay, since chapters up to NN
+# call them. The graded tests run chapter NN's own program, whose stage is
+# cut, so nothing else in the tree can make them pass by accident.
 #
 # The cut chapters are compiled with the build's own warnings (-Werror):
 # names that only the cut code used (a parameter, a local, a static helper)
@@ -78,18 +81,22 @@ compile() {
 	(cd "$1" && $LAB_CC $LAB_CFLAGS -Icommon -I"$LAB_GEN" -c -o /dev/null "$2" 2>&1)
 }
 
-# cut TREE CHAPTER: replace the LAB regions of TREE/chapters/CHAPTER/main.c.
-cut_chapter() {
-	local tree=$1 chapter=$2 num=${2%%-*}
-	local rel=chapters/$2/main.c
-	local file=$tree/$rel orig=$WORK/orig.c casts=$WORK/casts
+# cut TREE FILE NUM FROM: replace the LAB regions of TREE/FILE, a path in
+# the tree. A chapter's main.c: NUM is its number and FROM empty, and every
+# region is cut. A file of common/: NUM empty, FROM the lab's chapter, and
+# the regions marked with a chapter from FROM on are cut.
+cut_file() {
+	local tree=$1 rel=$2 num=$3 from=$4
+	local file=$tree/$rel orig=$WORK/orig.c casts=$WORK/casts dump=$WORK/regions
 	local msgs line name k picked starts
 
 	cp "$file" "$orig"
 	: >"$casts"
 	for pass in 1 2; do
-		awk -v chapter="$num" -v path="$rel" -v casts="$casts" \
-			-f "$ROOT/labs/cut.awk" "$orig" >"$file" || return 1
+		rm -rf "$dump" && mkdir -p "$dump"
+		awk -v chapter="$num" -v from="$from" -v path="$rel" -v casts="$casts" \
+			-v dump="$dump" -f "$ROOT/labs/cut.awk" "$orig" >"$file" || return 1
+		grep -q 'lab_todo("' "$file" || return 0 # nothing of this lab here
 		grep -q '^#include "util.h"' "$file" ||
 			sed -i '0,/^#include "/s//#include "util.h"\n&/' "$file"
 		msgs=$(compile "$tree" "$rel") && return 0
@@ -97,22 +104,18 @@ cut_chapter() {
 		# Which names did only the cut code use? Give each a cast in the
 		# first region after its declaration that mentions it.
 		mapfile -t starts < <(grep -n 'lab_todo("' "$file" | cut -d: -f1)
-		awk -v dir="$WORK" '
-			/^[ \t]*\/\/ LAB BEGIN:/ { n++; inside = 1 }
-			inside { print > (dir "/region." n) }
-			/^[ \t]*\/\/ LAB END/ { inside = 0 }' "$orig"
 		while IFS=' ' read -r line name; do
 			picked=""
 			for k in "${!starts[@]}"; do
 				if [ "${starts[$k]}" -gt "$line" ] &&
-					grep -qw -- "$name" "$WORK/region.$((k + 1))"; then
+					grep -qw -- "$name" "$dump/region.$((k + 1))"; then
 					picked=$((k + 1))
 					break
 				fi
 			done
 			if [ -z "$picked" ]; then
 				for k in "${!starts[@]}"; do
-					grep -qw -- "$name" "$WORK/region.$((k + 1))" &&
+					grep -qw -- "$name" "$dump/region.$((k + 1))" &&
 						{ picked=$((k + 1)); break; }
 				done
 			fi
@@ -120,7 +123,8 @@ cut_chapter() {
 			echo "$picked $name" >>"$casts"
 		done < <(printf '%s\n' "$msgs" |
 			sed -nE "s/^[^:]+:([0-9]+):[0-9]+: (warning|error): [^']*'([A-Za-z_][A-Za-z0-9_]*)'.*\[-W[^]]*unused-.*/\1 \3/p" |
-			sort -u -k2,2)
+			sort -u)
+		sort -u -o "$casts" "$casts"
 		[ -s "$casts" ] || break
 	done
 	echo "lab: the skeleton of $rel does not compile with the build's warnings:" >&2
@@ -153,9 +157,9 @@ write_guide() {
 		echo "\`\`\`"
 		echo
 		echo "Chapters before $num are whole: they are the labs before this one."
-		echo "Later chapters are cut too, since they are the labs after it. The"
-		echo "helpers in \`common/\` are whole, because the earlier chapters call"
-		echo "them; the grader runs \`build/bin/$chapter\`, so only the code you"
+		echo "Later chapters are cut too, since they are the labs after it, and"
+		echo "so are the helpers in \`common/\` that hold this stage or a later"
+		echo "one. The grader runs \`build/bin/$chapter\`, so only the code you"
 		echo "write in \`$rel\` can make its tests pass."
 		echo "The graded extras are described in labs/tests/$chapter.sh."
 	} >"$tree/LAB.md"
@@ -180,8 +184,13 @@ for chapter in "${selected[@]}"; do
 		if [ "$later" != "$chapter" ] && ! grep -q '// LAB BEGIN:' "$tree/chapters/$later/main.c"; then
 			continue
 		fi
-		cut_chapter "$tree" "$later" || { status=1; continue 2; }
+		cut_file "$tree" "chapters/$later/main.c" "${later%%-*}" "" || { status=1; continue 2; }
 		cut=$((cut + 1))
+	done
+	# The helpers in common/ that are this stage or a later one.
+	for file in "$tree"/common/*.c; do
+		grep -q '// LAB BEGIN [0-9][0-9]:' "$file" || continue
+		cut_file "$tree" "common/${file##*/}" "" "${chapter%%-*}" || { status=1; continue 2; }
 	done
 	write_guide "$tree" "$chapter"
 	echo "lab: wrote $tree (chapter ${chapter%%-*} cut$([ "$cut" -gt 1 ] && echo ", and the $((cut - 1)) chapter(s) after it")); read $tree/LAB.md"
