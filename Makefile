@@ -68,8 +68,10 @@ TEST_GUEST_SRCS := $(sort $(wildcard tests/guests/*.asm))
 TEST_GUEST_BINS := $(TEST_GUEST_SRCS:tests/guests/%.asm=$(BUILD)/tests/guests/%.bin)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
-# The descriptor-leak check (tests/cases/62-fds.sh) and its control.
+# The descriptor-leak check (tests/cases/62-fds.sh) and its control, and
+# the random-guest maker of make fuzz.
 FDCHECK := $(BUILD)/tests/fdcheck.so $(BUILD)/tests/fdcheck-leaky
+FUZZ_GEN := $(BUILD)/tests/fuzz-gen
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
 BENCH_OUTS_COUNTS := 0 10000
 BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
@@ -80,7 +82,7 @@ BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK)
+all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN)
 
 programs: $(PROGRAMS)
 
@@ -146,6 +148,26 @@ $(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require
 $(BUILD)/tests/fdcheck-leaky: tests/fdcheck/leaky.c | require
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
+
+$(FUZZ_GEN): tests/fuzz/fuzz-gen.c | require
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
+
+# make fuzz SEED=1 COUNT=10000 [FUZZ_TIMEOUT=0.2]: random guests through
+# the sanitized chapter 07; failures are kept in build/fuzz-failures/.
+SEED ?= 1
+COUNT ?= 1000
+FUZZ_TIMEOUT ?= 0.2
+.PHONY: fuzz
+fuzz:
+	@$(MAKE) --no-print-directory SAN=1 all
+	@tools/fuzz.sh build/san $(SEED) $(COUNT) $(FUZZ_TIMEOUT)
+
+# make valgrind: every chapter program under memcheck, zero errors.
+.PHONY: valgrind
+valgrind: all
+	@tools/require.sh valgrind
+	@tools/valgrind.sh $(BUILD)
 
 # The tour. The chapter 07 guest asks a name: the tour answers for you.
 RUN_INPUT ?= reader

@@ -345,6 +345,7 @@ void vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, int id)
 
 void vcpu_close(struct kvm_vcpu *vcpu)
 {
+	timeout_stop(); /* its signal handler writes to vcpu->run */
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->run_size);
 	vcpu->run = NULL;

@@ -60,6 +60,15 @@ void timeout_start(struct kvm_vcpu *vcpu, double seconds)
 	set_timer(&when);
 }
 
+void timeout_stop(void)
+{
+	static const struct itimerval off;
+
+	set_timer(&off);  /* no new SIGALRM from here on... */
+	timed_run = NULL; /* ...and none that was pending can reach the mapping */
+	memset(&paused_at, 0, sizeof(paused_at)); /* nor timeout_resume() rearm it */
+}
+
 void timeout_pause(void)
 {
 	static const struct itimerval off;

@@ -17,6 +17,10 @@ enum run_result {
  * fires, KVM_RUN returns EINTR, or does so at once if the monitor was
  * outside it (struct kvm_run's immediate_exit). */
 void timeout_start(struct kvm_vcpu *vcpu, double seconds);
+/* Disarm the timer for good. vcpu_close() calls it before unmapping the
+ * struct kvm_run that the timer's signal handler writes to: a timer left
+ * armed after the run ended would fire into unmapped memory. */
+void timeout_stop(void);
 /* Stop and restart the clock, around a wait for standard input; --stats
  * counts that time apart, as neither the guest's nor the monitor's. */
 void timeout_pause(void);

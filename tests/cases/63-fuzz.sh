@@ -1,0 +1,19 @@
+# 63-fuzz.sh - a short make fuzz in every test run: random real-mode
+# guests through chapter 07 (the sanitized build too), none may crash,
+# hang, draw a sanitizer report or end with a status it did not explain.
+# FUZZ_COUNT guests (default 150) of seed FUZZ_SEED (default: 1).
+
+begin "fuzz: ${FUZZ_COUNT:-150} random guests of seed ${FUZZ_SEED:-1} end cleanly, each as it says"
+needs_kvm
+if [ -z "$TEST_SKIP" ]; then
+	FUZZ_FAILURES=$BUILD_DIR/fuzz-failures tools/fuzz.sh "$BUILD_DIR" "${FUZZ_SEED:-1}" \
+		"${FUZZ_COUNT:-150}" 0.1 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	OUT=$(cat "$TMP_DIR/out")
+	ERR=$(cat "$TMP_DIR/err")
+	[ "$STATUS" -eq 0 ] || fail "tools/fuzz.sh exited $STATUS:
+$OUT
+$ERR"
+	expect_out_has "fuzz: no crash, no sanitizer report, no hang, every status as reported"
+fi
+end

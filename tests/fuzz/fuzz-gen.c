@@ -1,0 +1,216 @@
+/* fuzz-gen.c - random real-mode guests for make fuzz (tools/fuzz.sh).
+ *
+ *   fuzz-gen SEED FIRST COUNT DIR   writes DIR/FIRST.bin ... one per guest
+ *
+ * Guest N depends only on SEED and N, so any failure can be made again
+ * from those two numbers alone. A quarter of the guests are plain random
+ * bytes; the rest are random bytes mixed with the instructions that lead
+ * somewhere interesting for a monitor: port I/O of every size and
+ * direction at COM1, the exit port and ports nobody owns, string I/O with
+ * random counts, segment loads that reach past guest RAM (MMIO exits),
+ * far jumps, software interrupts, HLT, and moves to CR0 and the
+ * descriptor-table registers that send the CPU into states the guest
+ * cannot survive. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GUEST_MAX 512
+
+/* splitmix64: a tiny generator with good output from any seed, and the
+ * same numbers on every machine (rand() promises neither). */
+static uint64_t next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned below(uint64_t *state, unsigned n)
+{
+	return (unsigned)(next(state) % n);
+}
+
+struct guest {
+	uint8_t bytes[GUEST_MAX];
+	size_t len;
+};
+
+static void emit(struct guest *g, const uint8_t *code, size_t len)
+{
+	for (size_t i = 0; i < len && g->len < GUEST_MAX; i++)
+		g->bytes[g->len++] = code[i];
+}
+
+static uint16_t pick_port(uint64_t *st)
+{
+	static const uint16_t ports[] = {
+		0x3f8, 0x3f9, 0x3fa, 0x3fb, 0x3fc, 0x3fd, 0x3fe, 0x3ff, /* COM1 */
+		0x3f7, 0xf3, 0xf5,        /* next to COM1 and the exit port */
+		0x80, 0x61, 0x2f8, 0x70, 0x0, 0xffff,
+	};
+
+	if (below(st, 16) == 0)
+		return 0xf4;              /* the exit port: ends the run, so rarely */
+	if (below(st, 4) == 0)
+		return (uint16_t)next(st); /* anywhere */
+	return ports[below(st, sizeof(ports) / sizeof(ports[0]))];
+}
+
+/* One piece of a guest: an instruction, or a few random bytes. */
+static void piece(struct guest *g, uint64_t *st)
+{
+	uint16_t port = pick_port(st), word = (uint16_t)next(st);
+	uint32_t dword = (uint32_t)next(st);
+	uint8_t code[16];
+
+	switch (below(st, 20)) {
+	case 0: case 1: case 2: {                   /* random bytes */
+		unsigned n = 1 + below(st, 8);
+
+		for (unsigned i = 0; i < n; i++)
+			code[i] = (uint8_t)next(st);
+		emit(g, code, n);
+		break;
+	}
+	case 3: case 4: {                           /* mov dx, port; out dx, al/ax/eax */
+		static const uint8_t outs[][2] = { { 0xee }, { 0xef }, { 0x66, 0xef } };
+		unsigned k = below(st, 3);
+
+		emit(g, (uint8_t[]){ 0xba, (uint8_t)port, (uint8_t)(port >> 8) }, 3);
+		emit(g, outs[k], k == 2 ? 2 : 1);
+		break;
+	}
+	case 5: case 6: {                           /* mov dx, port; in al/ax/eax, dx */
+		static const uint8_t ins[][2] = { { 0xec }, { 0xed }, { 0x66, 0xed } };
+		unsigned k = below(st, 3);
+
+		emit(g, (uint8_t[]){ 0xba, (uint8_t)port, (uint8_t)(port >> 8) }, 3);
+		emit(g, ins[k], k == 2 ? 2 : 1);
+		break;
+	}
+	case 7:                                     /* out imm8, al / in al, imm8 */
+		emit(g, (uint8_t[]){ below(st, 2) ? 0xe6 : 0xe4, (uint8_t)port }, 2);
+		break;
+	case 8: {                                   /* mov cx, n; mov dx, port; rep ins/outs */
+		static const uint8_t ops[] = { 0x6c, 0x6d, 0x6e, 0x6f };
+		uint16_t count = (uint16_t)(below(st, 4) ? below(st, 40) : word);
+
+		emit(g, (uint8_t[]){ 0xb9, (uint8_t)count, (uint8_t)(count >> 8) }, 3);
+		emit(g, (uint8_t[]){ 0xba, (uint8_t)port, (uint8_t)(port >> 8) }, 3);
+		if (below(st, 3) == 0)
+			emit(g, (uint8_t[]){ 0x66 }, 1); /* dword items */
+		emit(g, (uint8_t[]){ 0xf3, ops[below(st, 4)] }, 2);
+		break;
+	}
+	case 9: {                                   /* mov ax, imm; mov ds/es/ss, ax */
+		static const uint8_t sregs[] = { 0xd8, 0xc0, 0xd0 };
+		uint16_t seg = below(st, 2) ? (uint16_t)(0xf000 | word) : word;
+
+		emit(g, (uint8_t[]){ 0xb8, (uint8_t)seg, (uint8_t)(seg >> 8) }, 3);
+		emit(g, (uint8_t[]){ 0x8e, sregs[below(st, 3)] }, 2);
+		break;
+	}
+	case 10:                                    /* mov ax, [imm] / mov [imm], ax, via ES */
+		emit(g, (uint8_t[]){ 0x26, below(st, 2) ? 0xa1 : 0xa3, (uint8_t)word,
+				     (uint8_t)(word >> 8) }, 4);
+		break;
+	case 11:                                    /* hlt, cli, sti */
+		emit(g, (uint8_t[]){ (uint8_t[]){ 0xf4, 0xfa, 0xfb }[below(st, 3)] }, 1);
+		break;
+	case 12:                                    /* jmp short anywhere near */
+		emit(g, (uint8_t[]){ 0xeb, (uint8_t)next(st) }, 2);
+		break;
+	case 13:                                    /* jmp far seg:off */
+		emit(g, (uint8_t[]){ 0xea, (uint8_t)word, (uint8_t)(word >> 8),
+				     (uint8_t)dword, (uint8_t)(dword >> 8) }, 5);
+		break;
+	case 14:                                    /* int n */
+		emit(g, (uint8_t[]){ 0xcd, (uint8_t)next(st) }, 2);
+		break;
+	case 15:                                    /* lidt / lgdt [imm] */
+		emit(g, (uint8_t[]){ 0x0f, 0x01, below(st, 2) ? 0x1e : 0x16,
+				     (uint8_t)word, (uint8_t)(word >> 8) }, 5);
+		break;
+	case 16:                                    /* mov eax, imm32; mov cr0, eax */
+		emit(g, (uint8_t[]){ 0x66, 0xb8, (uint8_t)dword, (uint8_t)(dword >> 8),
+				     (uint8_t)(dword >> 16), (uint8_t)(dword >> 24),
+				     0x0f, 0x22, 0xc0 }, 9);
+		break;
+	case 17:                                    /* ud2, or a few bytes of int3 */
+		emit(g, below(st, 2) ? (uint8_t[]){ 0x0f, 0x0b } : (uint8_t[]){ 0xcc, 0xcc }, 2);
+		break;
+	case 18:                                    /* mov al, imm; out 0xf4, al: an exit */
+		if (below(st, 4) == 0)
+			emit(g, (uint8_t[]){ 0xb0, (uint8_t)next(st), 0xe6, 0xf4 }, 4);
+		break;
+	default: {                                  /* a short loop back */
+		uint8_t back = (uint8_t)(0x100 - 2 - below(st, 12));
+
+		emit(g, (uint8_t[]){ 0xe2, back }, 2);  /* loop: CX times, then on */
+		break;
+	}
+	}
+}
+
+static void make_guest(struct guest *g, uint64_t seed, uint64_t index)
+{
+	uint64_t st = seed * 0x2545f4914f6cdd1dull ^ index;
+	size_t size;
+
+	next(&st); /* mix the seed and index in before the first use */
+	size = 1 + below(&st, GUEST_MAX);
+	g->len = 0;
+	if (below(&st, 4) == 0) {
+		while (g->len < size)
+			g->bytes[g->len++] = (uint8_t)next(&st);
+		return;
+	}
+	while (g->len < size)
+		piece(g, &st);
+}
+
+static unsigned long long number(const char *text, const char *what)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0 || text[0] == '-') {
+		fprintf(stderr, "fuzz-gen: %s '%s' is not a whole number\n", what, text);
+		exit(64);
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long seed, first, count;
+	struct guest g;
+	char path[4096];
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: fuzz-gen SEED FIRST COUNT DIR\n");
+		return 64;
+	}
+	seed = number(argv[1], "SEED");
+	first = number(argv[2], "FIRST");
+	count = number(argv[3], "COUNT");
+	for (unsigned long long i = first; i < first + count; i++) {
+		FILE *f;
+
+		make_guest(&g, seed, i);
+		snprintf(path, sizeof(path), "%s/%llu.bin", argv[4], i);
+		f = fopen(path, "wb");
+		if (!f || fwrite(g.bytes, 1, g.len, f) != g.len || fclose(f) != 0) {
+			fprintf(stderr, "fuzz-gen: cannot write %s\n", path);
+			return 74;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# fuzz.sh BUILD SEED COUNT [TIMEOUT] - run COUNT random real-mode guests
+# (tests/fuzz/fuzz-gen.c, guest N made from SEED and N alone) through
+# BUILD/bin/07-io-exits with --timeout TIMEOUT, standard input /dev/null.
+#
+# A run fails if the program is killed by a signal, a sanitizer reports,
+# it outlives its own timeout, or its status does not match what it said
+# (the exit port's byte, 0 after HLT, 70 after a crash report, 124 after a
+# timeout: anything else, 64-74 included, is a bug). Each failing guest is
+# kept in build/fuzz-failures/ with a .txt saying why and how to replay it.
+# (make fuzz SEED=1 COUNT=10000; make test runs a short one.)
+set -u
+
+# --one BIN TIMEOUT GUEST FAILDIR SEED: check one guest (run by xargs).
+if [ "${1:-}" = --one ]; then
+	bin=$2 limit=$3 guest=$4 faildir=$5 seed=$6
+	n=$(basename "$guest" .bin)
+	err=$(mktemp) || exit 2
+	# The guard: well past the program's own timeout, then SIGKILL.
+	guard=$(awk -v t="$limit" 'BEGIN { print t + 10 }')
+	timeout -s KILL "$guard" "$bin/07-io-exits" --timeout "$limit" "$guest" \
+		</dev/null >/dev/null 2>"$err"
+	status=$?
+	why=""
+	if grep -q -e 'runtime error:' -e 'Sanitizer' "$err"; then
+		why="a sanitizer reported"
+	elif grep -q "the guest wrote $status to the exit port 0xf4: exit status $status\$" "$err"; then
+		: # any status 1-255, those of signals included, if the guest chose it
+	elif [ "$status" -eq 0 ] && grep -q 'the guest halted: exit status 0$' "$err"; then
+		:
+	elif [ "$status" -eq 70 ] && grep -q 'the guest stopped with ' "$err"; then
+		:
+	elif [ "$status" -eq 124 ] && grep -q 'the guest was still running after' "$err"; then
+		:
+	elif [ "$status" -eq 137 ]; then
+		why="still running ${guard}s after start: it outlived --timeout $limit"
+	elif [ "$status" -gt 128 ]; then
+		why="killed by signal $((status - 128))"
+	else
+		why="status $status does not match what the program said"
+	fi
+	# what happened, for the summary: the kind of ending
+	case $status in
+	0) kind=halt ;; 70) kind=crash ;; 124) kind=timeout ;; *) kind=exit-port ;;
+	esac
+	if [ -n "$why" ]; then
+		kind=FAILED
+		mkdir -p "$faildir"
+		cp "$guest" "$faildir/seed$seed-$n.bin"
+		{
+			echo "guest $n of seed $seed: $why"
+			echo "replay: $bin/07-io-exits --timeout $limit $faildir/seed$seed-$n.bin </dev/null"
+			echo "status: $status"
+			echo "standard error:"
+			cat "$err"
+		} >"$faildir/seed$seed-$n.txt"
+		echo "fuzz: guest $n FAILED: $why (build/fuzz-failures/seed$seed-$n.txt)" >&2
+	fi
+	echo "$kind"
+	rm -f "$err"
+	exit 0
+fi
+
+build=${1:?usage: fuzz.sh BUILD SEED COUNT [TIMEOUT]}
+seed=${2:?usage: fuzz.sh BUILD SEED COUNT [TIMEOUT]}
+count=${3:?usage: fuzz.sh BUILD SEED COUNT [TIMEOUT]}
+limit=${4:-0.2}
+case $seed$count in *[!0-9]*)
+	echo "fuzz: SEED and COUNT must be whole numbers (make fuzz SEED=1 COUNT=10000)" >&2
+	exit 64 ;;
+esac
+faildir=${FUZZ_FAILURES:-build/fuzz-failures}
+work=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-fuzz.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+
+"$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" || exit 2
+jobs=$(nproc 2>/dev/null || echo 2)
+started=$(date +%s)
+echo "fuzz: $count random guests of seed $seed through $build/bin/07-io-exits --timeout $limit, $jobs at a time"
+find "$work" -name '*.bin' -print0 | sort -zV |
+	xargs -0 -P "$jobs" -I{} "$0" --one "$build/bin" "$limit" {} "$faildir" "$seed" >"$work/kinds"
+failed=$(grep -c FAILED "$work/kinds")
+summary=$(sort "$work/kinds" | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
+echo "fuzz: $(wc -l <"$work/kinds") runs in $(( $(date +%s) - started )) s: $summary"
+if [ "$failed" -gt 0 ]; then
+	echo "fuzz: $failed guest(s) failed; kept in $faildir/ with how to replay each"
+	exit 1
+fi
+echo "fuzz: no crash, no sanitizer report, no hang, every status as reported"
