@@ -74,14 +74,20 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
 "$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" || exit 2
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 jobs=$(nproc 2>/dev/null || echo 2)
 started=$(date +%s)
 echo "fuzz: $count random guests of seed $seed through $build/bin/07-io-exits --timeout $limit, $jobs at a time"
 find "$work" -name '*.bin' -print0 | sort -zV |
-	xargs -0 -P "$jobs" -I{} "$0" --one "$build/bin" "$limit" {} "$faildir" "$seed" >"$work/kinds"
+	xargs -0 -P "$jobs" -I{} "$self" --one "$build/bin" "$limit" {} "$faildir" "$seed" >"$work/kinds"
 failed=$(grep -c FAILED "$work/kinds")
 summary=$(sort "$work/kinds" | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
 echo "fuzz: $(wc -l <"$work/kinds") runs in $(( $(date +%s) - started )) s: $summary"
+ran=$(wc -l <"$work/kinds")
+if [ "$ran" -ne "$count" ]; then
+	echo "fuzz: only $ran of $count guests were run to the end: see the messages above"
+	exit 1
+fi
 if [ "$failed" -gt 0 ]; then
 	echo "fuzz: $failed guest(s) failed; kept in $faildir/ with how to replay each"
 	exit 1

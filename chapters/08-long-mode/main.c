@@ -83,6 +83,10 @@ static void vcpu_give_cpuid(struct kvm *kvm, struct kvm_vcpu *vcpu)
 		if (bigger == NULL)
 			die(EXIT_KVM_ERROR, "no memory for %u CPUID entries", nent);
 		cpuid = bigger;
+		/* Zeroed: the kernel is handed no uninitialised bytes (the
+		 * header's padding), and tools that cannot see the kernel
+		 * fill the entries in (valgrind) see them defined. */
+		memset(cpuid, 0, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
 		cpuid->nent = nent;
 		if (kvm_ioctl(kvm->fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
 			break;
