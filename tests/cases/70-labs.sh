@@ -161,6 +161,31 @@ for chapter in "${LAB_CHAPTERS[@]}"; do
 	end
 done
 
+begin "labs: make grade in a lab tree scores it, and full marks once the stage is written"
+needs_kvm
+if [ -z "$TEST_SKIP" ]; then
+	chapter=${LAB_CHAPTERS[1]:-${LAB_CHAPTERS[0]}}
+	num=${chapter%%-*} tree=$TMP_DIR/student
+	cp -R "$LABS/$chapter" "$tree"
+	make -s --no-print-directory -C "$tree" grade CH="$num" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	expect_status 2
+	grep -qE '^Score: [0-9]+/[0-9]+$' "$TMP_DIR/out" && ! grep -qE '^Score: ([0-9]+)/\1$' "$TMP_DIR/out" ||
+		fail "untouched: expected a score below full marks:
+$(tail -n 5 "$TMP_DIR/out")"
+	# The student writes the stage: here, the solution's chapter.
+	cp "chapters/$chapter/main.c" "$tree/chapters/$chapter/main.c"
+	make -s --no-print-directory -C "$tree" grade CH="$num" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	expect_status 0
+	expect_out_match_labs '^Score: ([0-9]+)/\1$'
+	make -s --no-print-directory grade CH="$num" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	expect_status 0
+	expect_out_match_labs '^Score: ([0-9]+)/\1$'
+fi
+end
+
 begin "labs: every graded extra has a reference solution, and every solution its tests"
 for chapter in "${LAB_CHAPTERS[@]}"; do
 	tests=labs/tests/$chapter.sh
