@@ -23,6 +23,7 @@ faults_fixtures() {
 	cp "$TGUESTS"/*.bin "$FT/guests/"
 	chmod 644 "$FT/guests"/*.bin
 	FAULTS_KVM=/dev/kvm
+	FAULTS_KVM_DENIED=$FT/denied # not root: no mknod, a file will do
 	FAULTS_KVM_PROBLEM=""
 	if [ "$(id -u)" = 0 ] && [ -c /dev/kvm ]; then
 		# A second node for the same device, that only nobody may open:
@@ -34,6 +35,12 @@ faults_fixtures() {
 			! chmod 600 "$FAULTS_KVM"; then
 			FAULTS_KVM_PROBLEM="cannot make a KVM device node for nobody in $FT (mknod needs CAP_MKNOD)"
 		fi
+		# and one only root may open, as /dev/kvm is on many hosts
+		FAULTS_KVM_DENIED=$FT/kvm-root-only
+		# shellcheck disable=SC2046
+		if ! mknod -m 600 "$FAULTS_KVM_DENIED" c $(stat -c '0x%t 0x%T' /dev/kvm); then
+			FAULTS_KVM_PROBLEM="cannot make a KVM device node in $FT (mknod needs CAP_MKNOD)"
+		fi
 	fi
 }
 
@@ -42,6 +49,7 @@ faults_expand() {
 	word=${word//\{tmp\}/$FT}
 	word=${word//\{guests\}/$FT/guests}
 	word=${word//\{kvm\}/$FAULTS_KVM}
+	word=${word//\{kvm-denied\}/$FAULTS_KVM_DENIED}
 	printf '%s' "$word"
 }
 
@@ -101,7 +109,7 @@ faults_row() {
 		cp "$exe" "$FT/bin/$prog" && chmod 755 "$FT/bin/$prog"
 		exe=$FT/bin/$prog
 		FAULTS_CMD=(setpriv --reuid="$FAULTS_UID" --regid="$FAULTS_GID" --clear-groups -- "$exe" "${FAULTS_CMD[@]}")
-		if [[ $command == *"{kvm}"* ]] && [ -n "$FAULTS_KVM_PROBLEM" ]; then
+		if [[ $command == *"{kvm"* ]] && [ -n "$FAULTS_KVM_PROBLEM" ]; then
 			fail "$FAULTS_KVM_PROBLEM"
 		fi
 	elif [ "$as" != you ] && [ "$as" != unprivileged ]; then
