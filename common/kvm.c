@@ -151,7 +151,7 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 	if (kvm_trace) {
 		const char *name = kvm_ioctl_name(request);
 
-		fflush(stdout);
+		stdout_flush(); /* a failure is kept for the report */
 		if (name)
 			fprintf(stderr, "trace: ioctl(%s fd %d, %s", kvm_fd_role_of(fd), fd, name);
 		else

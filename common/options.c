@@ -66,7 +66,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 
 static noreturn void usage_error(const char *fmt, const char *arg)
 {
-	fflush(stdout);
+	stdout_flush(); /* a failure is kept for the report */
 	fprintf(stderr, "%s: ", progname);
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, " (see %s --help)\n", progname);
@@ -157,7 +157,7 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 			break;
 		case O_HELP:
 			usage(stdout, features, purpose, guest_note);
-			exit(fflush(stdout) == 0 ? 0 : EXIT_OUTPUT);
+			exit(stdout_flush() == 0 ? 0 : EXIT_OUTPUT);
 		case O_STATS:
 			opts->stats = true;
 			break;

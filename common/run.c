@@ -220,7 +220,7 @@ void stats_print(FILE *out)
 	if (!stats.on || stats.printed)
 		return;
 	stats.printed = true;
-	fflush(stdout);
+	stdout_flush(); /* a failure is kept for the report */
 	for (size_t i = 0; i < STATS_REASONS; i++)
 		all += stats.exits[i];
 
@@ -336,7 +336,7 @@ void vcpu_dump(struct kvm_vcpu *vcpu, FILE *out)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	fflush(stdout);
+	stdout_flush(); /* a failure is kept for the report */
 	if (kvm_ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 ||
 	    kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
 		fprintf(out, "  (registers unavailable: %s)\n", strerror(errno));
@@ -371,7 +371,7 @@ void trace_exit(const struct kvm_run *run, size_t run_size)
 
 	if (!kvm_trace)
 		return;
-	fflush(stdout);
+	stdout_flush(); /* a failure is kept for the report */
 	fprintf(stderr, "trace: exit %s", name ? name : "(unknown)");
 	if (run->exit_reason == KVM_EXIT_IO) {
 		fprintf(stderr, ": %s port 0x%x, size %u, count %u",
@@ -423,7 +423,7 @@ int vcpu_report_unhandled(struct kvm_vcpu *vcpu)
 	const struct kvm_run *run = vcpu->run;
 	const char *name = kvm_exit_name(run->exit_reason);
 
-	fflush(stdout);
+	stdout_flush(); /* a failure is kept for the report */
 	if (name)
 		warn("the guest stopped with %s (%u): %s", name, run->exit_reason,
 		     kvm_exit_meaning(run->exit_reason));
