@@ -153,15 +153,17 @@ $(FUZZ_GEN): tests/fuzz/fuzz-gen.c | require
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
 
-# make fuzz SEED=1 COUNT=10000 [FUZZ_TIMEOUT=0.2]: random guests through
-# the sanitized chapter 07; failures are kept in build/fuzz-failures/.
+# make fuzz SEED=1 COUNT=10000 [FUZZ_TIMEOUT=0.2] [FUZZ_PROGRAM=08-long-mode]:
+# random guests through the sanitized chapter 07 (or another); failures
+# are kept in build/fuzz-failures/.
 SEED ?= 1
 COUNT ?= 1000
 FUZZ_TIMEOUT ?= 0.2
+FUZZ_PROGRAM ?= 07-io-exits
 .PHONY: fuzz
 fuzz:
 	@$(MAKE) --no-print-directory SAN=1 all
-	@tools/fuzz.sh build/san $(SEED) $(COUNT) $(FUZZ_TIMEOUT)
+	@FUZZ_PROGRAM=$(FUZZ_PROGRAM) tools/fuzz.sh build/san $(SEED) $(COUNT) $(FUZZ_TIMEOUT)
 
 # make valgrind: every chapter program under memcheck, zero errors.
 .PHONY: valgrind

@@ -9,7 +9,10 @@
 # timeout: anything else, 64-74 included, is a bug). Each failing guest is
 # kept in build/fuzz-failures/ with a .txt saying why and how to replay it.
 # (make fuzz SEED=1 COUNT=10000; make test runs a short one.)
+# FUZZ_PROGRAM names another chapter to run them through: 08-long-mode
+# enters each one in 64-bit mode at 0x100000 (its own RAM and layout).
 set -u
+prog=${FUZZ_PROGRAM:-07-io-exits}
 
 # --one BIN TIMEOUT GUEST FAILDIR SEED: check one guest (run by xargs).
 if [ "${1:-}" = --one ]; then
@@ -18,7 +21,7 @@ if [ "${1:-}" = --one ]; then
 	err=$(mktemp) || exit 2
 	# The guard: well past the program's own timeout, then SIGKILL.
 	guard=$(awk -v t="$limit" 'BEGIN { print t + 10 }')
-	timeout -s KILL "$guard" "$bin/07-io-exits" --timeout "$limit" "$guest" \
+	timeout -s KILL "$guard" "$bin/$prog" --timeout "$limit" "$guest" \
 		</dev/null >/dev/null 2>"$err"
 	status=$?
 	why=""
@@ -49,7 +52,7 @@ if [ "${1:-}" = --one ]; then
 		cp "$guest" "$faildir/seed$seed-$n.bin"
 		{
 			echo "guest $n of seed $seed: $why"
-			echo "replay: $bin/07-io-exits --timeout $limit $faildir/seed$seed-$n.bin </dev/null"
+			echo "replay: $bin/$prog --timeout $limit $faildir/seed$seed-$n.bin </dev/null"
 			echo "status: $status"
 			echo "standard error:"
 			cat "$err"
@@ -73,11 +76,12 @@ faildir=${FUZZ_FAILURES:-build/fuzz-failures}
 work=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
+[ -x "$build/bin/$prog" ] || { echo "fuzz: no program $build/bin/$prog: give FUZZ_PROGRAM=07-io-exits or another chapter that runs guests" >&2; exit 64; }
 "$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" || exit 2
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 jobs=$(nproc 2>/dev/null || echo 2)
 started=$(date +%s)
-echo "fuzz: $count random guests of seed $seed through $build/bin/07-io-exits --timeout $limit, $jobs at a time"
+echo "fuzz: $count random guests of seed $seed through $build/bin/$prog --timeout $limit, $jobs at a time"
 find "$work" -name '*.bin' -print0 | sort -zV |
 	xargs -0 -P "$jobs" -I{} "$self" --one "$build/bin" "$limit" {} "$faildir" "$seed" >"$work/kinds"
 failed=$(grep -c FAILED "$work/kinds")
