@@ -31,6 +31,10 @@ size_t guest_load(const char *path, const uint8_t *builtin, size_t builtin_size,
 	}
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		die(EXIT_BAD_GUEST, "cannot open guest image %s: %s: your user may "
+		    "not read it; make it readable (chmod a+r %s) or use a copy",
+		    path, strerror(errno), path);
 	if (fd < 0)
 		die(EXIT_BAD_GUEST, "cannot open guest image %s: %s: give the path "
 		    "of a flat binary made by nasm -f bin", path, strerror(errno));

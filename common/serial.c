@@ -22,7 +22,7 @@ void serial_flush(void)
 
 	if (err)
 		die(EXIT_OUTPUT, "cannot write the guest's output to standard "
-		    "output: %s", strerror(err));
+		    "output: %s%s", strerror(err), stdout_hint(err));
 }
 
 static uint8_t receive(struct serial *s)

@@ -32,6 +32,18 @@ void stdout_failed(int err)
 		stdout_errno = err ? err : EIO;
 }
 
+const char *stdout_hint(int err)
+{
+	switch (err) {
+	case EPIPE:
+		return "; the program reading the pipe stopped reading";
+	case EBADF:
+		return "; standard output is closed (was the program started with >&-?)";
+	default:
+		return "";
+	}
+}
+
 /* A program whose output is the lesson must not report success when the
  * output went nowhere (a full disk, a closed pipe, a closed descriptor). */
 static void check_stdout_at_exit(void)
@@ -43,8 +55,8 @@ static void check_stdout_at_exit(void)
 	err = stdout_flush();
 	if (err == 0)
 		return;
-	fprintf(stderr, "%s: cannot write standard output: %s\n", progname,
-		strerror(err));
+	fprintf(stderr, "%s: cannot write standard output: %s%s\n", progname,
+		strerror(err), stdout_hint(err));
 	/* exit() may not be called again from an atexit handler */
 	_exit(EXIT_OUTPUT);
 }

@@ -40,6 +40,9 @@ void prog_init(const char *argv0);
 int stdout_flush(void);
 /* A putchar() or printf() to stdout failed with err: remember why. */
 void stdout_failed(int err);
+/* What err means for standard output, for the end of the error line:
+ * "; standard output is closed (...)", or "" where strerror() says it all. */
+const char *stdout_hint(int err);
 
 /* Print "progname: <message>" on standard error and exit with status. */
 noreturn void die(int status, const char *fmt, ...)
