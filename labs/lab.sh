@@ -177,10 +177,10 @@ write_guide() {
 		echo "\"chapter $num: this stage is not written yet: ...\" and exit status 78."
 		echo
 		echo "\`\`\`sh"
-		echo "make                      # build; warnings are errors"
-		echo "build/bin/$chapter        # run your program"
-		echo "make grade CH=$num          # the graded tests, each with its points, then Score: X/Y"
-		echo "make grade CH=$num EXTRAS=1 # the graded extras too, once the stage works"
+		printf '%-28s # %s\n' "make" "build; warnings are errors" \
+			"build/bin/$chapter" "run your program" \
+			"make grade CH=$num" "the graded tests, each with its points, then Score: X/Y" \
+			"make grade CH=$num EXTRAS=1" "the graded extras too, once the stage works"
 		echo "\`\`\`"
 		echo
 		echo "Chapters before $num are whole: they are the labs before this one."
@@ -188,7 +188,17 @@ write_guide() {
 		echo "so are the helpers in \`common/\` that hold this stage or a later"
 		echo "one. The grader runs \`build/bin/$chapter\`, so only the code you"
 		echo "write in \`$rel\` can make its tests pass."
-		echo "The graded extras are described in labs/tests/$chapter.sh."
+		if grep -q '^# Graded extras' "$tree/labs/tests/$chapter.sh" 2>/dev/null; then
+			echo
+			echo "## Graded extras"
+			echo
+			echo "Once the stage works, each is worth 10 more points; their tests are"
+			echo "in \`labs/tests/$chapter.sh\`."
+			echo
+			# The list from the head of the tests file, as it is there.
+			sed -n '/^# Graded extras/,/^[^#]/p' "$tree/labs/tests/$chapter.sh" |
+				sed -n 's/^#   /    /p'
+		fi
 	} >"$tree/LAB.md"
 }
 
