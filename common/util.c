@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,9 @@ void prog_init(const char *argv0)
 	if (argv0 && *argv0)
 		progname = slash ? slash + 1 : argv0;
 	hold_standard_fds();
+	/* A reader that goes away (a closed pipe) must give a write error we
+	 * report with status 74, not a SIGPIPE that kills us without a word. */
+	signal(SIGPIPE, SIG_IGN);
 	atexit(check_stdout_at_exit);
 }
 

@@ -30,8 +30,9 @@ extern const char *progname;
 
 /* Call first in main(). Sets progname; makes sure descriptors 0, 1 and 2
  * are taken, so that no file the program opens lands on one of them; and
- * arranges that a program whose standard output could not be written
- * says so and exits with EXIT_OUTPUT instead of 0. */
+ * ignores SIGPIPE and arranges that a program whose standard output could
+ * not be written (a closed pipe, a full disk) says so and exits with
+ * EXIT_OUTPUT instead of 0 or a silent death. */
 void prog_init(const char *argv0);
 
 /* Flush standard output. Returns 0 if everything written to it so far went

@@ -19,7 +19,6 @@
 #include "serial.h"
 #include "util.h"
 
-#include <signal.h>
 #include <stdio.h>
 
 #define EXIT_PORT 0xf4          /* OUT of a byte here ends the run */
@@ -153,8 +152,6 @@ int main(int argc, char **argv)
 		      "                      OUT to port 0xf4 ends the run with that byte as status");
 	if (opts.stats)
 		stats_enable();
-	/* A closed pipe must give an error we report, not kill us silently. */
-	signal(SIGPIPE, SIG_IGN);
 	if (opts.trace)
 		setvbuf(stdout, NULL, _IONBF, 0); /* keep the trace in step */
 	serial_init(&com1);

@@ -24,7 +24,6 @@
 #include "x86.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,7 +574,6 @@ int main(int argc, char **argv)
 		    "--real-mode the guest sets up long mode itself (see %s --help)", progname);
 	if (opts.stats)
 		stats_enable();
-	signal(SIGPIPE, SIG_IGN);
 	if (opts.trace)
 		setvbuf(stdout, NULL, _IONBF, 0);
 	io_init(&bus);

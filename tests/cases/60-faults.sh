@@ -84,6 +84,17 @@ faults_launch() {
 	"pipe closed early")
 		faults_with_stdin "$stdin" 2>"$TMP_DIR/err" | head -c 1 >/dev/null
 		return "${PIPESTATUS[0]}" ;;
+	"pipe with no reader")
+		# The reader closes its end and says so before the program
+		# starts, so every write fails with EPIPE: no race.
+		local ready status
+		coproc FAULTS_READER { exec 0<&-; echo closed; sleep 30; }
+		read -r ready <&"${FAULTS_READER[0]}"
+		faults_with_stdin "$stdin" >&"${FAULTS_READER[1]}" 2>"$TMP_DIR/err"
+		status=$?
+		kill "$FAULTS_READER_PID" 2>/dev/null
+		wait "$FAULTS_READER_PID" 2>/dev/null
+		return "$status" ;;
 	*) fail "unknown stdout '$stdout' in $FAULTS_TABLE"; return 0 ;;
 	esac
 }
