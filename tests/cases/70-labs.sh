@@ -19,7 +19,8 @@ for dir in chapters/[0-9][0-9]-*/; do
 	LAB_CHAPTERS+=("${dir#chapters/}")
 done
 
-if [ -n "$VARIANT" ]; then
+# Every chapter's grade in this tree, with this build's programs: full marks.
+labs_grade_this_tree() {
 	for chapter in "${LAB_CHAPTERS[@]}"; do
 		begin "labs: make grade CH=${chapter%%-*} gives this tree full marks"
 		needs_kvm
@@ -31,6 +32,10 @@ if [ -n "$VARIANT" ]; then
 		fi
 		end
 	done
+}
+
+if [ -n "$VARIANT" ]; then
+	labs_grade_this_tree
 	return 0 2>/dev/null
 fi
 
@@ -152,17 +157,7 @@ $(cat "$r.stderr")"
 	end
 done
 
-for chapter in "${LAB_CHAPTERS[@]}"; do
-	begin "labs: make grade CH=${chapter%%-*} gives this tree full marks"
-	needs_kvm
-	if [ -z "$TEST_SKIP" ]; then
-		labs/grade.sh --bin "$BIN" "${chapter%%-*}" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
-		STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
-		expect_status 0
-		expect_out_match_labs '^Score: ([0-9]+)/\1$'
-	fi
-	end
-done
+labs_grade_this_tree
 
 begin "labs: make grade in a lab tree scores it, and full marks once the stage is written"
 needs_kvm
