@@ -138,28 +138,6 @@ extra() {
 	start_test "$2" "extra $1: $3" "$selected"
 }
 
-# stdout has a line matching the extended regular expression.
-expect_out_match() {
-	[ -n "$TEST_SKIP" ] && return 0
-	grep -qE -- "$1" "$TMP_DIR/out" || fail "standard output has no line matching /$1/; it was:
-$OUT"
-}
-
-expect_out_lacks() {
-	[ -n "$TEST_SKIP" ] && return 0
-	case $OUT in *"$1"*) fail "standard output should not contain '$1'; it was:
-$OUT" ;; esac
-}
-
-# stdout has exactly N lines containing TEXT.
-expect_out_count() {
-	[ -n "$TEST_SKIP" ] && return 0
-	local n
-	n=$(grep -cF -- "$1" "$TMP_DIR/out")
-	[ "$n" -eq "$2" ] || fail "standard output should have $2 line(s) with '$1', not $n; it was:
-$OUT"
-}
-
 end() {
 	if [ "$TEST_SELECTED" = 1 ]; then
 		MAX=$((MAX + TEST_POINTS))

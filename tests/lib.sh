@@ -6,6 +6,9 @@
 #   expect_status N             the exit status
 #   expect_out FILE             stdout, normalised, equals FILE
 #   expect_out_has TEXT         stdout contains TEXT (err_: stderr)
+#   expect_out_match RE         a line of stdout matches the regex RE
+#   expect_out_lacks TEXT       stdout does not contain TEXT
+#   expect_out_count TEXT N     exactly N lines of stdout contain TEXT
 #   expect_err_lines N          stderr has exactly N lines
 #   end                         PASS or FAIL, with what differed
 #
@@ -85,6 +88,28 @@ expect_out_has() {
 	[ -n "$TEST_SKIP" ] && return 0
 	case $OUT in *"$1"*) ;; *) fail "standard output lacks '$1'; it was:
 $OUT" ;; esac
+}
+
+# stdout has a line matching the extended regular expression.
+expect_out_match() {
+	[ -n "$TEST_SKIP" ] && return 0
+	grep -qE -- "$1" "$TMP_DIR/out" || fail "standard output has no line matching /$1/; it ended:
+$(tail -n 40 "$TMP_DIR/out")"
+}
+
+expect_out_lacks() {
+	[ -n "$TEST_SKIP" ] && return 0
+	case $OUT in *"$1"*) fail "standard output should not contain '$1'; it was:
+$OUT" ;; esac
+}
+
+# stdout has exactly N lines containing TEXT.
+expect_out_count() {
+	[ -n "$TEST_SKIP" ] && return 0
+	local n
+	n=$(grep -cF -- "$1" "$TMP_DIR/out")
+	[ "$n" -eq "$2" ] || fail "standard output should have $2 line(s) with '$1', not $n; it was:
+$OUT"
 }
 
 expect_err_has() {
