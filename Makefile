@@ -10,6 +10,9 @@
 #   make lab CH=NN    a student tree with chapter NN's stage cut out (labs/)
 #   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
 #   make bench        time chapter 07 against the raw KVM floor and QEMU
+#   make vm           a shell in the emulated AMD machine (kvm_amd under
+#                     QEMU's TCG, no KVM needed here); CMD="..." runs one
+#   make test-vm      every KVM test, both builds, in that machine
 #   make clean        remove build/
 
 CC ?= cc
@@ -184,6 +187,19 @@ test:
 
 diff:
 	@tools/chapter-diff.sh $(CH)
+
+# The emulated AMD machine (tools/vm.sh, book appendix D): QEMU's TCG with
+# -cpu max offers SVM, a Debian kernel there loads kvm_amd. Downloads are
+# kept in .cache/vm/. make vm CMD="08-long-mode --break cs-d" runs one
+# command there and exits with its status.
+.PHONY: vm test-vm
+vm: all
+	@tools/vm.sh $${CMD:+"$$CMD"}
+
+test-vm:
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SAN=1 all
+	@tools/vm.sh "TESTS_ONLY=kvm tests/run.sh build build/san"
 
 # The book's excerpts and shown outputs, taken again from the sources and
 # the programs; make test fails when they drift (tests/cases/40-book.sh).

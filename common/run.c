@@ -418,6 +418,21 @@ static void explain_fail_entry(const struct kvm_run *run)
 		why, meaning, run->fail_entry.cpu);
 }
 
+/* Does the vCPU hold the architectural reset state (common/x86.h)? No
+ * guest that crashed is in it by chance: its CS would have to be the
+ * reset vector's real-mode segment with CR0 and EFER as at power-on. */
+static bool vcpu_was_reset(struct kvm_vcpu *vcpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (kvm_ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 ||
+	    kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
+		return false;
+	return r.rip == X86_RESET_RIP && s.cs.selector == X86_RESET_CS_SELECTOR &&
+	       s.cs.base == X86_RESET_CS_BASE && s.cr0 == X86_RESET_CR0 && s.efer == 0;
+}
+
 int vcpu_report_unhandled(struct kvm_vcpu *vcpu)
 {
 	const struct kvm_run *run = vcpu->run;
@@ -435,6 +450,16 @@ int vcpu_report_unhandled(struct kvm_vcpu *vcpu)
 	case KVM_EXIT_SHUTDOWN:
 		fprintf(stderr, "  a triple fault: the guest hit an exception it had no working "
 			"handler for (no IDT, a bad stack, or a page fault inside the handler)\n");
+		if (vcpu_was_reset(vcpu)) {
+			fprintf(stderr, "  the registers below are NOT the state at the fault: they are "
+				"the vCPU's reset state (cs:ip f000:fff0, cr0 0x%llx, efer 0). This "
+				"KVM backend reset the vCPU before it reported the shutdown, as KVM "
+				"on AMD SVM does (shutdown_interception() in arch/x86/kvm/svm/svm.c "
+				"calls kvm_vcpu_reset(): the VMCB is undefined after a shutdown "
+				"intercept). The state at the fault is gone; guest memory is as the "
+				"guest left it, and --trace shows the exits that led here\n",
+				(unsigned long long)X86_RESET_CR0);
+		}
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		explain_fail_entry(run);

@@ -19,7 +19,14 @@ if [ ! -e /dev/kvm ]; then
 elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	KVM_UNUSABLE="/dev/kvm is not readable and writable by $(id -un)"
 fi
-if [ -n "$KVM_UNUSABLE" ]; then
+# Without a usable /dev/kvm, the KVM tests run in the emulated AMD machine
+# (make test-vm) instead, unless KVM_STEPS_NO_VM=1 asks for skips.
+IN_VM=""
+if [ -n "$KVM_UNUSABLE" ] && [ -z "${TESTS_ONLY:-}" ] && [ -z "${KVM_STEPS_NO_VM:-}" ]; then
+	echo "NOTE: $KVM_UNUSABLE: the KVM tests run in the emulated AMD machine instead (make test-vm; book appendix D)"
+	IN_VM=1
+	TESTS_ONLY=host
+elif [ -n "$KVM_UNUSABLE" ]; then
 	echo "NOTE: KVM tests will be skipped: $KVM_UNUSABLE (README, Troubleshooting)"
 fi
 
@@ -41,7 +48,25 @@ for build in "$@"; do
 	done
 done
 
+if [ -n "$IN_VM" ]; then
+	echo "== the KVM tests, in the emulated AMD machine (tools/vm.sh)"
+	tools/vm.sh "TESTS_ONLY=kvm tests/run.sh $*" | tee "$TMP_DIR/vm.log"
+	counts=$(tail -n 1 "$TMP_DIR/vm.log")
+	case $counts in
+	[0-9]*" passed, "[0-9]*" failed"*)
+		set -- $counts
+		PASSED=$((PASSED + $1)) FAILED=$((FAILED + $3))
+		[ -n "${6:-}" ] && SKIPPED=$((SKIPPED + $5))
+		;;
+	*)
+		echo "FAIL the emulated AMD machine did not run the KVM tests (see above)"
+		FAILED=$((FAILED + 1))
+		;;
+	esac
+fi
+
 echo
+echo "backend: $BACKEND${IN_VM:+ here, kvm_amd in the emulated AMD machine}"
 if [ "$SKIPPED" -gt 0 ]; then
 	echo "$SKIPPED test(s) skipped: ${KVM_UNUSABLE:-see SKIP lines above}"
 	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"

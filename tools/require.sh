@@ -13,6 +13,10 @@ packages=""
 for tool in $missing; do
 	case $tool in
 	cc | gcc) packages="$packages gcc libc6-dev" ;;
+	qemu-system-x86_64) packages="$packages qemu-system-x86" ;;
+	busybox) packages="$packages busybox-static" ;;
+	dpkg-deb) packages="$packages dpkg" ;;
+	apt-get) packages="$packages apt" ;;
 	*) packages="$packages $tool" ;;
 	esac
 done

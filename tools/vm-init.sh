@@ -1,0 +1,69 @@
+#!/bin/busybox sh
+# vm-init.sh - /init of the emulated AMD machine (tools/vm.sh packs it).
+# Loads the modules (9p to reach the host's files, kvm_amd for /dev/kvm),
+# lays the host's root read-only under a tmpfs overlay, and runs the
+# command of /etc/vm.cmd there, or a shell. The command's exit status goes
+# out on the second serial port; then the machine powers off.
+/bin/busybox mkdir -p /proc /sys /dev /usr/bin /sbin /usr/sbin
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+fail() {
+	echo "vm: $*" >/dev/console
+	echo 70 >/dev/ttyS1
+	poweroff -f
+}
+
+for m in /modules/*.ko; do
+	insmod "$m" 2>/dev/null || fail "could not load the module ${m##*/}"
+done
+# devtmpfs makes the node from a kernel thread: give it a moment.
+n=0
+while [ ! -e /dev/kvm ] && [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+[ -e /dev/kvm ] || fail "kvm_amd is loaded but /dev/kvm is missing (does the CPU offer SVM?)"
+
+mkdir -p /lower /rw /root
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /lower ||
+	fail "could not mount the host's root over 9p"
+mount -t tmpfs -o size=75% tmpfs /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /root ||
+	fail "could not lay the overlay over the host's root"
+mount -t proc proc /root/proc
+mount -t sysfs sysfs /root/sys
+mount -t devtmpfs devtmpfs /root/dev
+mkdir -p /root/dev/pts /root/dev/shm
+mount -t devpts devpts /root/dev/pts
+mount -t tmpfs tmpfs /root/dev/shm
+mount -t tmpfs tmpfs /root/tmp
+mount -t tmpfs tmpfs /root/run
+# Bash's process substitution needs /dev/fd; devtmpfs has none.
+ln -sf /proc/self/fd /root/dev/fd
+ln -sf /proc/self/fd/0 /root/dev/stdin
+ln -sf /proc/self/fd/1 /root/dev/stdout
+ln -sf /proc/self/fd/2 /root/dev/stderr
+
+. /etc/vm.conf
+[ -n "${VM_CRLF:-}" ] || stty -F /dev/console -onlcr
+[ -n "${VM_SIZE:-}" ] && stty -F /dev/console rows "${VM_SIZE% *}" cols "${VM_SIZE#* }"
+env_path=$VM_TREE/build/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+set -- env -i PATH="$env_path" HOME=/root TERM="$VM_TERM" LANG=C.UTF-8 KVM_STEPS_VM=kvm_amd
+
+if [ -f /etc/vm.cmd ]; then
+	cp /etc/vm.cmd /root/tmp/.vm-cmd
+	setsid cttyhack chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && . /tmp/.vm-cmd"
+	status=$?
+else
+	echo "vm: kvm_amd is loaded; the tree is at $VM_TREE, its programs on PATH; exit or Ctrl-A x leaves"
+	setsid cttyhack chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && exec /bin/bash -i"
+	status=$?
+fi
+echo "$status" >/dev/ttyS1
+sync
+poweroff -f
