@@ -188,13 +188,22 @@ test:
 diff:
 	@tools/chapter-diff.sh $(CH)
 
-# The emulated AMD machine (tools/vm.sh, book appendix D): QEMU's TCG with
+# The emulated AMD machine (tools/vm.sh, book appendix E): QEMU's TCG with
 # -cpu max offers SVM, a Debian kernel there loads kvm_amd. Downloads are
 # kept in .cache/vm/. make vm CMD="08-long-mode --break cs-d" runs one
 # command there and exits with its status.
 .PHONY: vm test-vm
 vm: all
 	@tools/vm.sh $${CMD:+"$$CMD"}
+
+# The book's outputs marked output@kvm_amd, rewritten in the machine.
+.PHONY: book-vm
+book-vm: all
+	@rm -rf .cache/vm/out && mkdir -p .cache/vm/out
+	@VM_OUT=.cache/vm/out tools/vm.sh "BOOK_BACKEND_ONLY=1 tools/book.sh update && cp book/*.md /vm-out/"
+	@for f in .cache/vm/out/*.md; do \
+		cmp -s "$$f" "book/$${f##*/}" || { cp "$$f" book/ && echo "book: updated book/$${f##*/} (kvm_amd)"; }; \
+	done
 
 test-vm:
 	@$(MAKE) --no-print-directory all

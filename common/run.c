@@ -418,9 +418,10 @@ static void explain_fail_entry(const struct kvm_run *run)
 		why, meaning, run->fail_entry.cpu);
 }
 
-/* Does the vCPU hold the architectural reset state (common/x86.h)? No
- * guest that crashed is in it by chance: its CS would have to be the
- * reset vector's real-mode segment with CR0 and EFER as at power-on. */
+/* Does the vCPU hold the state of a CPU just after RESET or INIT
+ * (common/x86.h)? No guest that crashed is in it by chance: CS would have
+ * to be the reset vector's real-mode segment, with paging, protection
+ * and EFER all off. */
 static bool vcpu_was_reset(struct kvm_vcpu *vcpu)
 {
 	struct kvm_regs r;
@@ -430,7 +431,8 @@ static bool vcpu_was_reset(struct kvm_vcpu *vcpu)
 	    kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
 		return false;
 	return r.rip == X86_RESET_RIP && s.cs.selector == X86_RESET_CS_SELECTOR &&
-	       s.cs.base == X86_RESET_CS_BASE && s.cr0 == X86_RESET_CR0 && s.efer == 0;
+	       s.cs.base == X86_RESET_CS_BASE && s.efer == 0 &&
+	       (s.cr0 & ~(unsigned long long)X86_INIT_CR0_KEPT) == X86_CR0_ET;
 }
 
 int vcpu_report_unhandled(struct kvm_vcpu *vcpu)
@@ -452,13 +454,13 @@ int vcpu_report_unhandled(struct kvm_vcpu *vcpu)
 			"handler for (no IDT, a bad stack, or a page fault inside the handler)\n");
 		if (vcpu_was_reset(vcpu)) {
 			fprintf(stderr, "  the registers below are NOT the state at the fault: they are "
-				"the vCPU's reset state (cs:ip f000:fff0, cr0 0x%llx, efer 0). This "
-				"KVM backend reset the vCPU before it reported the shutdown, as KVM "
-				"on AMD SVM does (shutdown_interception() in arch/x86/kvm/svm/svm.c "
-				"calls kvm_vcpu_reset(): the VMCB is undefined after a shutdown "
-				"intercept). The state at the fault is gone; guest memory is as the "
-				"guest left it, and --trace shows the exits that led here\n",
-				(unsigned long long)X86_RESET_CR0);
+				"the state of a vCPU just after INIT (cs:ip f000:fff0, paging and "
+				"protection off, efer 0). This KVM backend INITs the vCPU before it "
+				"reports the shutdown, as KVM on AMD SVM does (shutdown_interception() "
+				"in arch/x86/kvm/svm/svm.c calls kvm_vcpu_reset(): the VMCB is "
+				"undefined after a shutdown intercept). The state at the fault is "
+				"gone; guest memory is as the guest left it, and --trace shows the "
+				"exits that led here\n");
 		}
 		break;
 	case KVM_EXIT_FAIL_ENTRY:

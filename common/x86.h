@@ -129,12 +129,14 @@
 
 /* The state of a CPU after RESET or INIT (Intel SDM Vol. 3A, the table
  * "IA-32 and Intel 64 Processor States Following Power-up, Reset, or
- * INIT"; AMD APM Vol. 2, 14.1.3 "Processor Initialization State"): CS selector 0xf000 with base
- * 0xffff0000, IP 0xfff0 (together the reset vector above), CR0 with only
- * ET, CD and NW set, EFER zero. */
+ * INIT"; AMD APM Vol. 2, 14.1.3 "Processor Initialization State"): CS
+ * selector 0xf000 with base 0xffff0000, IP 0xfff0 (together the reset
+ * vector above), EFER zero, CR0 with ET set and PE, PG and the rest
+ * clear. CR0.CD and NW are set by RESET but kept as they were by INIT
+ * (so does KVM's kvm_vcpu_reset() in arch/x86/kvm/x86.c). */
 #define X86_RESET_CS_SELECTOR 0xf000u
 #define X86_RESET_CS_BASE     0xffff0000ull
 #define X86_RESET_RIP         0xfff0ull
-#define X86_RESET_CR0         (X86_CR0_ET | X86_CR0_NW | X86_CR0_CD)
+#define X86_INIT_CR0_KEPT     (X86_CR0_NW | X86_CR0_CD)               /* INIT keeps these */
 
 #endif

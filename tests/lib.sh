@@ -36,14 +36,18 @@ trap 'rm -rf "$TMP_DIR"' EXIT
 
 # Host addresses (also in --trace lines) and per-host numbers vary;
 # everything else must match.
+# The backend paragraph (chapter 01) too, unless KEEP_BACKEND is set: an
+# output the book marks with its backend (output@kvm_amd) keeps it.
 normalise() {
+	local backend_rule='/^backend: /,$c\
+backend: (this host)'
+	[ -n "${KEEP_BACKEND:-}" ] && backend_rule='$!b'
 	sed -E \
 		-e 's/host address 0x[0-9a-f]+/host address 0x.../g' \
 		-e 's/userspace_addr 0x[0-9a-f]+/userspace_addr 0x.../g' \
 		-e 's/(KVM_[A-Z_]+), 0x[0-9a-f]{9,}\)/\1, 0x...)/g' \
 		-e 's/^(  KVM_CAP_[A-Z0-9_]+ +)[0-9]+ /\1N /' \
-		-e '/^backend: /,$c\
-backend: (this host)'
+		-e "$backend_rule"
 }
 
 begin() {

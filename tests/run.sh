@@ -23,7 +23,7 @@ fi
 # (make test-vm) instead, unless KVM_STEPS_NO_VM=1 asks for skips.
 IN_VM=""
 if [ -n "$KVM_UNUSABLE" ] && [ -z "${TESTS_ONLY:-}" ] && [ -z "${KVM_STEPS_NO_VM:-}" ]; then
-	echo "NOTE: $KVM_UNUSABLE: the KVM tests run in the emulated AMD machine instead (make test-vm; book appendix D)"
+	echo "NOTE: $KVM_UNUSABLE: the KVM tests run in the emulated AMD machine instead (make test-vm; book appendix E)"
 	IN_VM=1
 	TESTS_ONLY=host
 elif [ -n "$KVM_UNUSABLE" ]; then

@@ -181,6 +181,8 @@ check_outputs() {
 			problem "$file:$mline: output of '$arg': a sanitizer reported:"
 			grep -hE -A 5 'runtime error:|Sanitizer' "$TMP_DIR/stderr" "$TMP_DIR/now" | head -n 20
 		fi
+		local KEEP_BACKEND=""
+		[ "$kind" != output ] && KEEP_BACKEND=1
 		fence_body "$file" "$open" "$close" | normalise >"$TMP_DIR/have"
 		normalise <"$TMP_DIR/now" >"$TMP_DIR/want"
 		if ! diff -u "$TMP_DIR/have" "$TMP_DIR/want" >"$TMP_DIR/diff"; then
@@ -340,6 +342,8 @@ update_file() {
 			continue
 		fi
 		other_backend "$kind" && continue
+		# BOOK_BACKEND_ONLY=1 (make book-vm): only what this backend printed.
+		[ -n "${BOOK_BACKEND_ONLY:-}" ] && [ "${kind#output@}" = "$kind" ] && continue
 		if [ "$kind" = include ]; then
 			path=${arg%%:*}
 			anchor=""
@@ -351,6 +355,8 @@ update_file() {
 			fi
 		else
 			run_output "$arg" </dev/null >"$TMP_DIR/new"
+			local KEEP_BACKEND=""
+			[ "$kind" != output ] && KEEP_BACKEND=1
 			# Keep the block when only normalised values differ, so a
 			# rerun does not churn host addresses.
 			if [ "$open" != 0 ] &&

@@ -50,6 +50,11 @@ ln -sf /proc/self/fd/1 /root/dev/stdout
 ln -sf /proc/self/fd/2 /root/dev/stderr
 
 . /etc/vm.conf
+if [ -n "${VM_OUT:-}" ]; then
+	mkdir -p /root/vm-out
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmout /root/vm-out ||
+		fail "could not mount the VM_OUT folder over 9p"
+fi
 [ -n "${VM_CRLF:-}" ] || stty -F /dev/console -onlcr
 [ -n "${VM_SIZE:-}" ] && stty -F /dev/console rows "${VM_SIZE% *}" cols "${VM_SIZE#* }"
 env_path=$VM_TREE/build/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

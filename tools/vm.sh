@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm.sh [COMMAND] - the emulated AMD machine (book/appendix-d-no-kvm.md).
+# vm.sh [COMMAND] - the emulated AMD machine (book/appendix-e-no-kvm.md).
 #
 # QEMU's own CPU emulator (TCG, no KVM needed on this host) with -cpu max
 # offers its guest an AMD CPU with SVM and nested paging. A Debian kernel
@@ -13,6 +13,8 @@
 # powers off, and vm.sh exits with COMMAND's status.
 #
 # Downloads and the initramfs are kept in .cache/vm/ (ignored by git).
+# VM_OUT=DIR shares DIR writable, as /vm-out in the machine: the one way
+# for a command there to hand files back (make book-vm uses it).
 # VM_MEM (MiB, default 2048) and VM_CPUS (default 1) size the machine:
 # under TCG a second vCPU made each process start 1.7 times slower here.
 # Exit status: COMMAND's, or 69 when the machine cannot be made here,
@@ -140,6 +142,7 @@ mkdir -p "$run/root/etc"
 		echo "VM_SIZE='$(stty size 2>/dev/null)'"
 	fi
 	[ -t 1 ] && echo "VM_CRLF=1"
+	[ -n "${VM_OUT:-}" ] && echo "VM_OUT=1"
 } >"$run/root/etc/vm.conf"
 if [ $# -gt 0 ]; then
 	printf '%s\n' "$*" >"$run/root/etc/vm.cmd"
@@ -159,6 +162,10 @@ set -- qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$cpus" \
 	-kernel "$vmlinuz" -initrd "$run/initrd" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3"
+if [ -n "${VM_OUT:-}" ]; then
+	out=$(cd "$VM_OUT" && pwd) || die "VM_OUT=$VM_OUT is not a folder"
+	set -- "$@" -virtfs "local,path=$out,mount_tag=vmout,security_model=none"
+fi
 if [ -t 1 ]; then
 	"$@"
 else

@@ -116,7 +116,7 @@ for part in no-pml4 gdt-data; do
 	expect_err_has "the guest stopped with KVM_EXIT_SHUTDOWN"
 	case $BACKEND in
 	kvm_amd)
-		expect_err_has "the registers below are NOT the state at the fault: they are the vCPU's reset state"
+		expect_err_has "the registers below are NOT the state at the fault: they are the state of a vCPU just after INIT"
 		expect_err_has "shutdown_interception() in arch/x86/kvm/svm/svm.c"
 		expect_err_has "rip 0x000000000000fff0"
 		expect_err_has "efer   0x0000000000000000 []"

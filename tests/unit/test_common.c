@@ -39,6 +39,9 @@ static void test_constants(void)
 	/* Intel SDM Vol. 3A, 2.3 System Flags and Fields in EFLAGS */
 	CHECK_EQ("x86: RFLAGS bit 1 is the fixed bit", 1ull << 1, X86_RFLAGS_FIXED);
 	CHECK_EQ("x86: RFLAGS.IF is bit 9", 1ull << 9, X86_RFLAGS_IF);
+	CHECK_EQ("x86: INIT keeps CR0.NW and CR0.CD", 0x60000000ull, X86_INIT_CR0_KEPT);
+	CHECK_EQ("x86: CS base and IP of the reset state make the reset vector", X86_RESET_VECTOR,
+		 X86_RESET_CS_BASE + X86_RESET_RIP);
 	CHECK_EQ("x86: RFLAGS.TF is bit 8", 1ull << 8, X86_RFLAGS_TF);
 	/* 2.5 Control Registers */
 	CHECK_EQ("x86: CR0.PE is bit 0", 1ull << 0, X86_CR0_PE);
