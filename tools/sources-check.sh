@@ -41,7 +41,7 @@ flat_cached() { # PATH under root: the name of its flat copy
 	echo "$name"
 }
 
-versions='(Linux (v6\.12|6\.12\.[0-9]+|mainline)|QEMU ([0-9a-f]{8}|master)|kvmtool master|host|Intel SDM|AMD APM)'
+versions='(Linux (v6\.12|6\.12\.[0-9]+|mainline)|QEMU ([0-9a-f]{8}|master)|kvmtool master|Firecracker [0-9a-f]{8}|host|Intel SDM|AMD APM)'
 
 check_rows() {
 	local line n=0 where path text source verdict cells covered=""
@@ -72,7 +72,7 @@ check_rows() {
 			problem "line $n: where is not \`FILE\` § TEXT: $where"
 		fi
 		[[ $source =~ $versions ]] ||
-			problem "line $n: source names no version (Linux v6.12, Linux 6.12.N, Linux mainline, QEMU COMMIT, QEMU master, kvmtool master, host, Intel SDM, AMD APM): $source"
+			problem "line $n: source names no version (Linux v6.12, Linux 6.12.N, Linux mainline, QEMU COMMIT, QEMU master, kvmtool master, Firecracker COMMIT, host, Intel SDM, AMD APM): $source"
 		[[ $source =~ \`[^\`]+\` ]] ||
 			problem "line $n: source names no file in backquotes: $source"
 		case $verdict in
