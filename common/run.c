@@ -50,7 +50,9 @@ void timeout_start(struct kvm_vcpu *vcpu, double seconds)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must come back with EINTR */
+	/* No SA_RESTART, though KVM_RUN comes back with EINTR either way: KVM
+	 * returns -EINTR itself, and the kernel restarts only -ERESTART*. */
+	sa.sa_flags = 0;
 	sigaction(SIGALRM, &sa, NULL);
 	memset(&when, 0, sizeof(when));
 	when.it_value.tv_sec = (time_t)seconds;

@@ -24,8 +24,9 @@ static int open_device(const char *path)
 	int fd;
 
 	// LAB BEGIN: open path for reading and writing, close-on-exec; if that fails, call kvm_die_open(path, errno). Refuse anything that is not a character device.
-	/* Read-write, because ioctls that create things need it; close-on-exec,
-	 * so a program this one starts never inherits the device. */
+	/* Read-write, as QEMU and kvmtool open it (KVM checks no file mode:
+	 * O_RDONLY would create VMs too); close-on-exec, so a program this
+	 * one starts never inherits the device. */
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		kvm_die_open(path, errno); /* says what to do for ENOENT, EACCES */

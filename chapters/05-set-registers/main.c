@@ -5,7 +5,9 @@
  * the segment and control registers, KVM_GET_REGS/KVM_SET_REGS for the
  * general ones, RIP and RFLAGS. The kernel copies them into the vCPU in
  * kvm_arch_vcpu_ioctl_set_sregs() and kvm_arch_vcpu_ioctl_set_regs()
- * (arch/x86/kvm/x86.c); they reach the CPU at the next VM entry. */
+ * (arch/x86/kvm/x86.c in Linux 6.12; arch/x86/kvm/regs.c in later
+ * mainline kernels and in 6.12.112 and later); they reach the CPU at the
+ * next VM entry. */
 #include "guest.h"
 #include "guest_compute.h"
 #include "kvm.h"

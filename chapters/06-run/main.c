@@ -4,8 +4,10 @@
  * something KVM leaves to us; struct kvm_run says what. In the kernel:
  * kvm_vcpu_ioctl() -> kvm_arch_vcpu_ioctl_run() -> vcpu_run() ->
  * vcpu_enter_guest() -> the vendor's run hook (VMLAUNCH/VMRESUME on Intel,
- * VMRUN on AMD) ... a VM exit ... the vendor's exit handler, which either
- * handles the exit in the kernel and re-enters, or returns to us. */
+ * VMRUN on AMD) ... a VM exit ... the vendor's fastpath (HLT among the
+ * exits it takes, with host interrupts still off) or else its exit
+ * handler; either handles the exit in the kernel and re-enters, or
+ * returns to us. */
 #include "guest.h"
 #include "guest_compute.h"
 #include "kvm.h"

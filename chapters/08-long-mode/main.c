@@ -5,8 +5,9 @@
  * in that order (guest-asm/long/switch.asm does that). A monitor can skip
  * the climb: it writes the same tables into guest memory itself and hands
  * KVM the registers of a CPU that is already at the top. KVM checks the
- * state in kvm_arch_vcpu_ioctl_set_sregs() (arch/x86/kvm/x86.c, which
- * refuses an impossible one with EINVAL) and loads it into the VMCS or
+ * state in kvm_arch_vcpu_ioctl_set_sregs() (arch/x86/kvm/x86.c in Linux
+ * 6.12, regs.c in later kernels; it refuses an impossible state with
+ * EINVAL) and loads it into the VMCS or
  * VMCB; the CPU checks it again at VM entry, and a state it rejects comes
  * back as KVM_EXIT_FAIL_ENTRY.
  *
@@ -67,8 +68,10 @@ static enum breakage parse_breakage(const char *name)
  * EFER.LME faults with #GP on a CPU without long mode (CPUID leaf
  * 0x80000001, EDX bit 29). KVM_GET_SUPPORTED_CPUID lists what this host's
  * KVM can offer; KVM_SET_CPUID2 gives all of it to the vCPU, as QEMU's
- * "-cpu host" does. Entering long mode from the host with KVM_SET_SREGS
- * needs no CPUID; a guest that switches itself does. */
+ * "-cpu host" does. A guest that switches itself needs it. In Linux 6.12,
+ * entering long mode from the host with KVM_SET_SREGS does not; kernels
+ * with the 2026 EFER check (mainline, 6.12.112 and later) refuse LME and
+ * LMA there too without long mode in CPUID, so this comes first. */
 static void vcpu_give_cpuid(struct kvm *kvm, struct kvm_vcpu *vcpu)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
@@ -259,8 +262,9 @@ static void long_mode_sregs(struct kvm_sregs *sregs, uint64_t cr3)
 // ANCHOR: sregs-einval
 /* KVM_SET_SREGS says only EINVAL. These are the rules KVM checks before it
  * takes the registers (kvm_is_valid_sregs() and kvm_is_valid_cr0() in
- * arch/x86/kvm/x86.c), which are the architecture's: the first one that
- * sregs breaks, in words, or NULL. */
+ * arch/x86/kvm/x86.c, Linux 6.12), which are the architecture's: the first
+ * one that sregs breaks, in words, or NULL. Later kernels (regs.c) also
+ * check EFER against reserved bits and CPUID, which this does not. */
 static const char *sregs_rule_broken(const struct kvm_sregs *s)
 {
 	bool lme = s->efer & X86_EFER_LME, lma = s->efer & X86_EFER_LMA;
