@@ -176,7 +176,7 @@ else
 fi
 status=$(tr -dc '0-9' <"$run/status")
 if [ -z "$status" ]; then
-	say "the machine stopped without reporting a status"
+	say "the machine stopped before its command did (Ctrl-A x, or a crash above): no exit status, 70"
 	exit 70
 fi
 exit "$status"
