@@ -11,6 +11,9 @@
 #   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
 #   make bench        time chapter 07 against the raw KVM floor and QEMU
 #   make clean        remove build/
+#
+# Builds are quiet: one short line per file ("CC build/obj/common/kvm.o");
+# V=1 prints the full command lines.
 
 CC ?= cc
 NASM ?= nasm
@@ -31,6 +34,14 @@ WARNINGS := \
 	-Wstrict-prototypes
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Icommon -I$(BUILD)/gen
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+
+# Quiet builds, as the kernel's: $(call say,CC,$@) prints "  CC      file"
+# and hides the command that follows it on the same recipe line.
+ifeq ($(V),1)
+say =
+else
+say = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
 
 CHAPTERS := \
 	01-open-kvm \
@@ -92,66 +103,66 @@ require:
 
 $(BUILD)/obj/common/%.o: common/%.c common/*.h | require
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/chapters/%.o: chapters/%/main.c common/*.h $(GUEST_HEADERS) | require
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/bin/%: $(BUILD)/obj/chapters/%.o $(COMMON_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/guests/%.bin: guest-asm/%.asm | require
 	@mkdir -p $(@D)
-	$(NASM) -f bin -I$(<D)/ -o $@ $<
+	$(call say,NASM,$@)$(NASM) -f bin -I$(<D)/ -o $@ $<
 
 $(BUILD)/gen/guest_%.h: $(BUILD)/guests/real/%.bin
 	@mkdir -p $(@D)
-	tools/bin2c.sh guest_$* $< $@
+	$(call say,GEN,$@)tools/bin2c.sh guest_$* $< $@
 
 $(BUILD)/gen/guest_%.h: $(BUILD)/guests/long/%.bin
 	@mkdir -p $(@D)
-	tools/bin2c.sh guest_$* $< $@
+	$(call say,GEN,$@)tools/bin2c.sh guest_$* $< $@
 
 # Long-mode guests share guest-asm/long/lib64.inc.
 $(filter $(BUILD)/guests/long/%,$(GUEST_BINS)): guest-asm/long/lib64.inc
 
 $(BUILD)/tests/guests/%.bin: tests/guests/%.asm | require
 	@mkdir -p $(@D)
-	$(NASM) -f bin -I$(<D)/ -o $@ $<
+	$(call say,NASM,$@)$(NASM) -f bin -I$(<D)/ -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJS) -lm
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(COMMON_OBJS) -lm
 
 # test_long tests chapter 08's own code: it includes the chapter's main.c.
 $(BUILD)/tests/unit/test_long: chapters/08-long-mode/main.c $(GUEST_HEADERS)
 
 $(BUILD)/bench/raw: bench/raw.c $(BUILD)/gen/guest_hello.h | require
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(BUILD)/bench/timeit: bench/timeit.c | require
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(BUILD)/bench/guests/outs-%.bin: bench/guests/outs.asm | require
 	@mkdir -p $(@D)
-	$(NASM) -f bin -DCOUNT=$* -o $@ $<
+	$(call say,NASM,$@)$(NASM) -f bin -DCOUNT=$* -o $@ $<
 
 # Built without the sanitizers: it is loaded into programs that may have them.
 $(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require
 	@mkdir -p $(@D)
-	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $<
+	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
 $(BUILD)/tests/fdcheck-leaky: tests/fdcheck/leaky.c | require
 	@mkdir -p $(@D)
-	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
+	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
 
 $(FUZZ_GEN): tests/fuzz/fuzz-gen.c | require
 	@mkdir -p $(@D)
-	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
+	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
 
 # make fuzz SEED=1 COUNT=10000 [FUZZ_TIMEOUT=0.2] [FUZZ_PROGRAM=08-long-mode]:
 # random guests through the sanitized chapter 07 (or another); failures
@@ -172,15 +183,17 @@ valgrind: all
 	@tools/valgrind.sh $(BUILD)
 
 # The tour. The chapter 07 guest asks a name: the tour answers for you.
+# The guests are built too, for the book's commands that run them.
 RUN_INPUT ?= reader
-run: programs
+run: programs $(GUEST_BINS) $(TEST_GUEST_BINS)
 	@tools/tour.sh $(BUILD)/bin "$(RUN_INPUT)" $(CH)
 
+# The sanitized tree is built after the plain tests ran, so the first
+# results come as soon as the plain build is done.
 test:
 	rm -rf build
-	$(MAKE) --no-print-directory all
-	$(MAKE) --no-print-directory SAN=1 all
-	@tests/run.sh build build/san
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh build "build/san:$(MAKE) --no-print-directory SAN=1 all"
 
 diff:
 	@tools/chapter-diff.sh $(CH)

@@ -147,9 +147,9 @@ int main(int argc, char **argv)
 	prog_init(argv[0]);
 	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN,
 		      "Chapter 07: give the guest a serial port and a way out.",
-		      "is loaded at guest-physical 0x7c00 and run from 0000:7c00\n"
-		      "                      in real mode; COM1 (0x3f8) is standard input and output,\n"
-		      "                      OUT to port 0xf4 ends the run with that byte as status");
+		      "is loaded at guest-physical 0x7c00 and run from 0000:7c00 "
+		      "in real mode; COM1 (0x3f8) is standard input and output, "
+		      "OUT to port 0xf4 ends the run with that byte as status");
 	if (opts.stats)
 		stats_enable();
 	if (opts.trace)
