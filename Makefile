@@ -82,6 +82,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 # The descriptor-leak check (tests/cases/62-fds.sh) and its control, and
 # the random-guest maker of make fuzz.
 FDCHECK := $(BUILD)/tests/fdcheck.so $(BUILD)/tests/fdcheck-leaky
+# Preloaded by lab 07's grader: a KVM_EXIT_IO whose data lies outside
+# struct kvm_run, which the program must refuse.
+BAD_EXIT_IO := $(BUILD)/tests/bad-exit-io.so
 FUZZ_GEN := $(BUILD)/tests/fuzz-gen
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
 BENCH_OUTS_COUNTS := 0 10000
@@ -93,7 +96,8 @@ BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN)
+all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN) \
+	$(BAD_EXIT_IO)
 
 programs: $(PROGRAMS)
 
@@ -155,6 +159,10 @@ $(BUILD)/bench/guests/outs-%.bin: bench/guests/outs.asm | require
 $(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $<
+
+$(BAD_EXIT_IO): tests/shims/bad-exit-io.c | require
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/tests/fdcheck-leaky: tests/fdcheck/leaky.c | require
 	@mkdir -p $(@D)
