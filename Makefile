@@ -204,7 +204,7 @@ test:
 	@tests/run.sh build "build/san:$(MAKE) --no-print-directory SAN=1 all"
 
 diff:
-	@tools/chapter-diff.sh $(CH)
+	@tools/chapter-diff.sh $(if $(filter-out 0,$(FULL)),--full) $(CH)
 
 # The book's excerpts and shown outputs, taken again from the sources and
 # the programs; make test fails when they drift (tests/cases/40-book.sh).
