@@ -42,6 +42,17 @@ $(head -n 5 "$TMP_DIR/other")"
 	fi
 	end
 
+	# The book's commands run the test guests (chapter 06 runs loop.bin):
+	# make run, the first command a reader types, builds them.
+	begin "build: make run builds the guests the book's commands use"
+	make -n --no-print-directory BUILD="$TMP_DIR/run-build" run >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$? OUT=$(cat "$TMP_DIR/out")
+	expect_status 0
+	for guest in tests/guests/loop.bin tests/guests/string-io.bin tests/guests/mmio-write.bin guests/real/first.bin; do
+		expect_out_has "-o $TMP_DIR/run-build/$guest "
+	done
+	end
+
 	begin "build: make book says what it did, also when nothing changed"
 	make -s --no-print-directory book >"$TMP_DIR/out" 2>"$TMP_DIR/err"
 	STATUS=$? OUT=$(cat "$TMP_DIR/out")
