@@ -197,11 +197,14 @@ run: programs $(GUEST_BINS) $(TEST_GUEST_BINS)
 	@tools/tour.sh $(BUILD)/bin "$(RUN_INPUT)" $(CH)
 
 # The sanitized tree is built after the plain tests ran, so the first
-# results come as soon as the plain build is done.
+# results come as soon as the plain build is done. (Named through
+# SAN_BUILD, not $(MAKE), on the line that runs the tests: make -n test
+# must not run them.)
+SAN_BUILD = $(MAKE) --no-print-directory SAN=1 all
 test:
 	rm -rf build
 	@$(MAKE) --no-print-directory all
-	@tests/run.sh build "build/san:$(MAKE) --no-print-directory SAN=1 all"
+	@tests/run.sh build "build/san:$(SAN_BUILD)"
 
 diff:
 	@tools/chapter-diff.sh $(if $(filter-out 0,$(FULL)),--full) $(CH)
