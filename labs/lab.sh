@@ -253,12 +253,19 @@ write_guide() {
 		done
 		echo
 		if [ -f "$tree/$md" ]; then
-			echo "Read first, in [$md]($md):"
+			# The sections up to "The code" say what the stage is and
+			# where the code goes; the rest is for once it runs.
+			echo "Read first, in [$md]($md), before you write:"
 			echo
 			awk '/^```/ { fence = !fence; next } !fence && /^## / { sub(/^## +/, ""); print }' "$tree/$md" |
 				while IFS= read -r heading; do
 					id=$(printf '%s' "$heading" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9 _-]//g; s/ /-/g')
 					echo "- [$heading]($md#$id)"
+					if [ "$heading" = "The code" ]; then
+						echo
+						echo "and once it runs:"
+						echo
+					fi
 				done
 			echo
 		fi

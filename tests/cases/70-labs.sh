@@ -55,7 +55,7 @@ for chapter in "${LAB_CHAPTERS[@]}"; do
 		fail "$tree/LAB.md does not name the function to write"
 	grep -qE ', line [0-9]+' "$tree/LAB.md" && fail "$tree/LAB.md points at a line number"
 	if [ -f "book/$chapter.md" ]; then
-		grep -qF "Read first, in [book/$chapter.md](book/$chapter.md):" "$tree/LAB.md" ||
+		grep -qF "Read first, in [book/$chapter.md](book/$chapter.md), before you write:" "$tree/LAB.md" ||
 			fail "$tree/LAB.md does not name the sections to read"
 	fi
 	# Its own README, not the project's; the book up to this chapter, its
