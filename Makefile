@@ -36,9 +36,12 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Icommon 
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 
 # Quiet builds, as the kernel's: $(call say,CC,$@) prints "  CC      file"
-# and hides the command that follows it on the same recipe line.
+# and hides the command that follows it on the same recipe line; make -s
+# prints neither (the test for -s is the kernel's too).
 ifeq ($(V),1)
 say =
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+say = @
 else
 say = @printf '  %-7s %s\n' '$(1)' '$(2)';
 endif

@@ -4,7 +4,7 @@
 # build.
 
 if [ -z "$VARIANT" ]; then
-	begin "build: make prints one short line a file; V=1 prints the command lines"
+	begin "build: make prints one short line a file; V=1 prints the command lines; -s nothing"
 	qb=$TMP_DIR/quiet-build
 	make --no-print-directory BUILD="$qb" "$qb/obj/common/util.o" "$qb/tests/guests/loop.bin" \
 		>"$TMP_DIR/out" 2>"$TMP_DIR/err"
@@ -23,6 +23,12 @@ $(head -n 5 "$TMP_DIR/other")"
 	expect_out_match '-Werror .* -c -o .*/obj/common/util.o common/util.c$'
 	expect_out_match '^nasm -f bin .* -o .*/tests/guests/loop.bin tests/guests/loop.asm$'
 	expect_out_lacks "  CC      "
+	rm -rf "$qb"
+	make -s --no-print-directory BUILD="$qb" "$qb/obj/common/util.o" >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	expect_status 0
+	[ -s "$TMP_DIR/out" ] && fail "make -s printed:
+$(head -n 5 "$TMP_DIR/out")"
 	rm -rf "$qb"
 	end
 
