@@ -2,6 +2,7 @@
 #ifndef KVM_STEPS_GUEST_H
 #define KVM_STEPS_GUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,11 +30,16 @@
 
 /* Copy a guest image to dst, which has room bytes: from the file at path,
  * or, when path is NULL, the image built into the program. A file that is
- * missing, unreadable, not a regular file, empty, or bigger than room is
- * refused in one line naming the file and the sizes (exit status 66).
+ * missing, unreadable, not a regular file, empty, bigger than room, or text
+ * (a source passed in place of its binary: guest_is_text()) is refused in
+ * one line naming the file and what to do (exit status 66).
  * where says what the room is, for that line ("0x7c00 to 0x100000").
  * Returns the image's size. */
 size_t guest_load(const char *path, const uint8_t *builtin, size_t builtin_size,
 		  void *dst, size_t room, const char *where);
+
+/* The image is text, not code: only printable characters, tabs and line
+ * ends (UTF-8 allowed), and at least one line end. */
+bool guest_is_text(const uint8_t *bytes, size_t size);
 
 #endif

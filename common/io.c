@@ -38,8 +38,10 @@ bool io_handle(struct kvm_vcpu *vcpu, struct io_bus *bus, int *status)
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	bool unknown = false;
 
-	if ((run->io.size != 1 && run->io.size != 2 && run->io.size != 4) ||
-	    run->io.data_offset > vcpu->run_size ||
+	if (run->io.size != 1 && run->io.size != 2 && run->io.size != 4)
+		die(EXIT_KVM_ERROR, "KVM_EXIT_IO has size %u; a port access is "
+		    "1, 2 or 4 bytes", run->io.size);
+	if (run->io.data_offset > vcpu->run_size ||
 	    bytes > vcpu->run_size - run->io.data_offset)
 		die(EXIT_KVM_ERROR, "KVM_EXIT_IO describes %u x %u bytes at offset "
 		    "%llu, outside the %zu bytes of struct kvm_run", run->io.count,

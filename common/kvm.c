@@ -95,8 +95,19 @@ static void trace_segment(const char *name, const struct kvm_segment *s)
 		(unsigned long long)s->base);
 }
 
-/* The argument of the ioctls kvm-steps makes, as the trace shows it. */
-static void trace_arg(unsigned long request, void *arg)
+static void trace_sregs(const struct kvm_sregs *s)
+{
+	fprintf(stderr, ", {");
+	trace_segment("cs", &s->cs);
+	fprintf(stderr, " cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx ...}",
+		(unsigned long long)s->cr0, (unsigned long long)s->cr3,
+		(unsigned long long)s->cr4, (unsigned long long)s->efer);
+}
+
+/* The argument of the ioctls kvm-steps makes, as the trace shows it: what
+ * went in, or for the ioctls that fill a structure (KVM_GET_REGS,
+ * KVM_GET_SREGS) and succeeded, what came back, as strace shows it. */
+static void trace_arg(unsigned long request, void *arg, int ret)
 {
 	if (request == KVM_CHECK_EXTENSION) {
 		const char *cap = kvm_cap_name((long)arg);
@@ -121,14 +132,19 @@ static void trace_arg(unsigned long request, void *arg)
 		fprintf(stderr, ", {rip 0x%llx, rsp 0x%llx, rflags 0x%llx, ...}",
 			(unsigned long long)r->rip, (unsigned long long)r->rsp,
 			(unsigned long long)r->rflags);
-	} else if (request == KVM_SET_SREGS) {
-		const struct kvm_sregs *s = arg;
+	} else if (request == KVM_GET_REGS && ret == 0) {
+		const struct kvm_regs *r = arg;
 
-		fprintf(stderr, ", {");
-		trace_segment("cs", &s->cs);
-		fprintf(stderr, " cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx ...}",
-			(unsigned long long)s->cr0, (unsigned long long)s->cr3,
-			(unsigned long long)s->cr4, (unsigned long long)s->efer);
+		fprintf(stderr, ", {rax 0x%llx, rbx 0x%llx, rcx 0x%llx, rdx 0x%llx, "
+			"rsi 0x%llx, rdi 0x%llx, rsp 0x%llx, rbp 0x%llx, rip 0x%llx, "
+			"rflags 0x%llx, ...}",
+			(unsigned long long)r->rax, (unsigned long long)r->rbx,
+			(unsigned long long)r->rcx, (unsigned long long)r->rdx,
+			(unsigned long long)r->rsi, (unsigned long long)r->rdi,
+			(unsigned long long)r->rsp, (unsigned long long)r->rbp,
+			(unsigned long long)r->rip, (unsigned long long)r->rflags);
+	} else if (request == KVM_SET_SREGS || (request == KVM_GET_SREGS && ret == 0)) {
+		trace_sregs(arg);
 	} else if (arg != NULL) {
 		fprintf(stderr, ", %p", arg);
 	}
@@ -138,13 +154,17 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 {
 	bool timed = request == KVM_RUN && stats_enabled();
 	double started = timed ? stats_clock() : 0;
-	int ret = ioctl(fd, request, arg);
-	int saved = errno;
 	const struct kvm_run *run = NULL;
 	size_t run_size = 0;
+	int ret, saved;
 
-	if (request == KVM_RUN)
+	if (request == KVM_RUN) {
 		run = run_of(fd, &run_size);
+		if (kvm_trace && run)
+			trace_answer(run, run_size); /* what this KVM_RUN hands the guest */
+	}
+	ret = ioctl(fd, request, arg);
+	saved = errno;
 	if (timed)
 		stats_record(started, stats_clock(), ret == 0 && run ? run : NULL);
 
@@ -156,7 +176,7 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 			fprintf(stderr, "trace: ioctl(%s fd %d, %s", kvm_fd_role_of(fd), fd, name);
 		else
 			fprintf(stderr, "trace: ioctl(%s fd %d, 0x%lx", kvm_fd_role_of(fd), fd, request);
-		trace_arg(request, arg);
+		trace_arg(request, arg, ret);
 		if (ret < 0)
 			fprintf(stderr, ") = -1 %s\n", strerror(saved));
 		else
@@ -188,6 +208,14 @@ void kvm_die_open(const char *path, int err)
 
 	switch (err) {
 	case ENOENT:
+		/* A path the user typed that names nothing is most likely a
+		 * typo; only a missing /dev/kvm says the machine lacks KVM. */
+		if (strcmp(path, KVM_DEFAULT_DEVICE) != 0)
+			die(EXIT_NO_KVM, "cannot open %s: %s: check the path given "
+			    "to --device%s", path, strerror(err),
+			    access(KVM_DEFAULT_DEVICE, F_OK) == 0 ?
+			    " (" KVM_DEFAULT_DEVICE " exists: leave --device out to use it)" :
+			    " (the KVM device is normally " KVM_DEFAULT_DEVICE ")");
 		die(EXIT_NO_KVM, "cannot open %s: %s: KVM is not available here: "
 		    "load the module (modprobe kvm_intel or kvm_amd), turn on "
 		    "VT-x/AMD-V in the firmware, or on a cloud VM enable nested "

@@ -20,6 +20,9 @@
 /* The one API version KVM has had since Linux 2.6.22. */
 #define KVM_STABLE_API_VERSION 12
 
+/* The KVM device, unless --device names another. */
+#define KVM_DEFAULT_DEVICE "/dev/kvm"
+
 /* Where Intel CPUs without "unrestricted guest" keep the three pages of
  * task state they need to run real mode in vm86 mode: just below 4 GiB,
  * far from any RAM these guests have. */

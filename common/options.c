@@ -9,38 +9,93 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define HELP_WIDTH 78  /* no line of --help is longer */
+#define HELP_INDENT 22 /* where the text of an option starts */
+
+/* Words of text, wrapped at HELP_WIDTH: the first line goes on from
+ * column at (where the caller's label ended), the next ones start at
+ * column indent. */
+static void wrap(FILE *out, const char *text, int at, int indent)
+{
+	const char *p = text;
+	bool fresh = true; /* nothing written on this line yet */
+
+	while (*p) {
+		int len = 0;
+
+		while (*p == ' ')
+			p++;
+		while (p[len] && p[len] != ' ')
+			len++;
+		if (len == 0)
+			break;
+		if (!fresh && at + 1 + len > HELP_WIDTH) {
+			fprintf(out, "\n%*s", indent, "");
+			at = indent;
+			fresh = true;
+		}
+		if (!fresh) {
+			fputc(' ', out);
+			at++;
+		}
+		fprintf(out, "%.*s", len, p);
+		at += len;
+		p += len;
+		fresh = false;
+	}
+	fputc('\n', out);
+}
+
+/* One option of --help: its name, then what it does, wrapped evenly. */
+static void help_item(FILE *out, const char *name, const char *text)
+{
+	fprintf(out, "  %-*s", HELP_INDENT - 2, name);
+	wrap(out, text, HELP_INDENT, HELP_INDENT);
+}
 
 static void usage(FILE *out, unsigned features, const char *purpose,
 		  const char *guest_note)
 {
-	fprintf(out, "usage: %s [--device PATH]%s%s%s\n", progname,
-		features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
-		features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
-		features & OPT_GUEST ? " [GUEST.bin]" : "");
+	char line[256], prefix[64];
+	char default_timeout[160];
+
+	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
+	snprintf(line, sizeof(line), "[--device PATH]%s%s%s",
+		 features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
+		 features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
+		 features & OPT_GUEST ? " [GUEST.bin]" : "");
+	fputs(prefix, out);
+	wrap(out, line, (int)strlen(prefix), (int)strlen(prefix));
 	fprintf(out, "%s\n\n", purpose);
-	fprintf(out, "  --device PATH       the KVM device (default /dev/kvm)\n");
+	help_item(out, "--device PATH", "the KVM device (default " KVM_DEFAULT_DEVICE ")");
 	if (features & OPT_RUN) {
-		fprintf(out, "  --trace             print every KVM ioctl and exit on standard error\n");
-		fprintf(out, "  --stats             at the end: exits by reason, time in KVM_RUN and out of it\n");
-		fprintf(out, "  --timeout SECONDS   stop a guest that runs longer (default %g, 0 for never;\n"
-			     "                      time spent waiting for standard input does not count)\n",
-			DEFAULT_TIMEOUT_SECONDS);
+		help_item(out, "--trace", "print every KVM ioctl and exit on standard error");
+		help_item(out, "--stats", "at the end: exits by reason; time in and out of KVM_RUN");
+		snprintf(default_timeout, sizeof(default_timeout),
+			 "stop a guest that runs longer (default %g, 0 for never; time "
+			 "spent waiting for standard input does not count)",
+			 DEFAULT_TIMEOUT_SECONDS);
+		help_item(out, "--timeout SECONDS", default_timeout);
 	}
 	if (features & OPT_LONG) {
-		fprintf(out, "  --break PART        get one part of the 64-bit state wrong on purpose, to\n"
-			     "                      see how KVM or the CPU reports it: no-pae, no-lma,\n"
-			     "                      no-pe (KVM_SET_SREGS refuses them), cs-d (VM entry\n"
-			     "                      fails on VT-x and SVM), no-pml4, gdt-data (the guest\n"
-			     "                      faults)\n");
-		fprintf(out, "  --real-mode         load the guest at 0x7c00 and start it in real mode, as\n"
-			     "                      chapter 07 does, for a guest that switches to long mode\n"
-			     "                      itself (guest-asm/long/switch.asm)\n");
+		help_item(out, "--break PART", "get one part of the 64-bit state wrong on "
+			  "purpose, to see how KVM or the CPU reports it: no-pae, no-lma, "
+			  "no-pe (KVM_SET_SREGS refuses them), cs-d (VM entry fails on "
+			  "VT-x and SVM), no-pml4, gdt-data (the guest faults)");
+		help_item(out, "--real-mode", "load the guest at 0x7c00 and start it in "
+			  "real mode, as chapter 07 does, for a guest that switches to long "
+			  "mode itself (guest-asm/long/switch.asm)");
 	}
-	fprintf(out, "  --help              print this and exit\n");
+	help_item(out, "--help", "print this and exit");
 	if (features & OPT_GUEST) {
-		fprintf(out, "  GUEST.bin           a flat guest image (nasm -f bin) to run instead of\n"
-			     "                      the built-in one%s%s\n",
-			guest_note ? ", which " : "", guest_note ? guest_note : "");
+		char text[512];
+
+		snprintf(text, sizeof(text), "a flat guest image (nasm -f bin) to run "
+			 "instead of the built-in one%s%s", guest_note ? ", which " : "",
+			 guest_note ? guest_note : "");
+		help_item(out, "GUEST.bin", text);
 	}
 	fprintf(out, "\nexit status:\n");
 	if (features & OPT_RUN) {
@@ -51,7 +106,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	}
 	fprintf(out, "  %d   bad command line\n", EXIT_USAGE);
 	if (features & OPT_GUEST)
-		fprintf(out, "  %d   the guest image is missing, unreadable, empty or too big\n",
+		fprintf(out, "  %d   the guest image is missing, unreadable, empty, text or too big\n",
 			EXIT_BAD_GUEST);
 	fprintf(out, "  %d   no usable KVM device\n", EXIT_NO_KVM);
 	if (features & OPT_RUN)
@@ -132,7 +187,7 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	};
 	int c;
 
-	opts->device = "/dev/kvm";
+	opts->device = KVM_DEFAULT_DEVICE;
 	opts->guest = NULL;
 	opts->timeout = DEFAULT_TIMEOUT_SECONDS;
 	opts->trace = false;

@@ -94,9 +94,9 @@ bool timeout_expired(void)
 
 int timeout_report(struct kvm_vcpu *vcpu, double seconds)
 {
-	warn("the guest was still running after %g seconds and was stopped: "
+	warn("the guest was still running after %g second%s and was stopped: "
 	     "it may loop forever; give it more time with --timeout SECONDS",
-	     seconds);
+	     seconds, seconds == 1 ? "" : "s");
 	vcpu_dump(vcpu, stderr);
 	return EXIT_TIMEOUT;
 }
@@ -367,6 +367,44 @@ void vcpu_dump(struct kvm_vcpu *vcpu, FILE *out)
 		s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
 }
 
+/* The bytes of a port access: hex, then as characters ('.' for those
+ * that do not print), the first 16 of them. */
+static void trace_bytes(const struct kvm_run *run, size_t run_size)
+{
+	const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
+	uint64_t n = (uint64_t)run->io.size * run->io.count;
+	unsigned shown = n < 16 ? (unsigned)n : 16;
+
+	if (run->io.data_offset > run_size || n > run_size - run->io.data_offset)
+		return; /* not inside the mapping: nothing to show */
+	fprintf(stderr, ", data");
+	for (unsigned i = 0; i < shown; i++)
+		fprintf(stderr, " %02x", data[i]);
+	fprintf(stderr, "%s \"", n > 16 ? " ..." : "");
+	for (unsigned i = 0; i < shown; i++) {
+		if (data[i] == '\n')
+			fprintf(stderr, "\\n");
+		else if (data[i] == '\r')
+			fprintf(stderr, "\\r");
+		else if (data[i] == '"' || data[i] == '\\')
+			fprintf(stderr, "\\%c", data[i]);
+		else
+			fputc(data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '.', stderr);
+	}
+	fprintf(stderr, "%s\"", n > 16 ? "..." : "");
+}
+
+void trace_answer(const struct kvm_run *run, size_t run_size)
+{
+	if (!kvm_trace || run->exit_reason != KVM_EXIT_IO ||
+	    run->io.direction != KVM_EXIT_IO_IN)
+		return;
+	fprintf(stderr, "trace: answer to in from port 0x%x, size %u, count %u",
+		run->io.port, run->io.size, run->io.count);
+	trace_bytes(run, run_size);
+	fprintf(stderr, "\n");
+}
+
 void trace_exit(const struct kvm_run *run, size_t run_size)
 {
 	const char *name = kvm_exit_name(run->exit_reason);
@@ -379,17 +417,8 @@ void trace_exit(const struct kvm_run *run, size_t run_size)
 		fprintf(stderr, ": %s port 0x%x, size %u, count %u",
 			run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from",
 			run->io.port, run->io.size, run->io.count);
-		if (run->io.direction == KVM_EXIT_IO_OUT &&
-		    run->io.data_offset + (uint64_t)run->io.size * run->io.count <= run_size) {
-			const uint8_t *data = (const uint8_t *)run + run->io.data_offset;
-			unsigned n = run->io.size * run->io.count;
-
-			fprintf(stderr, ", data");
-			for (unsigned i = 0; i < n && i < 16; i++)
-				fprintf(stderr, " %02x", data[i]);
-			if (n > 16)
-				fprintf(stderr, " ...");
-		}
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			trace_bytes(run, run_size);
 	} else if (run->exit_reason == KVM_EXIT_MMIO) {
 		fprintf(stderr, ": %s 0x%llx, %u bytes",
 			run->mmio.is_write ? "write to" : "read from",

@@ -37,6 +37,9 @@ void vcpu_dump(struct kvm_vcpu *vcpu, FILE *out);
 
 /* With --trace, one line decoding the exit that KVM_RUN just returned. */
 void trace_exit(const struct kvm_run *run, size_t run_size);
+/* With --trace, before a KVM_RUN that follows an IN: the bytes the monitor
+ * put in struct kvm_run, which KVM now hands to the guest. */
+void trace_answer(const struct kvm_run *run, size_t run_size);
 
 /* An exit the program does not handle: one line naming it and what it
  * means, the details KVM gives, the register dump. Returns 70. */

@@ -68,7 +68,9 @@ fi
 
 . tests/lib.sh
 KVM_UNUSABLE="" VARIANT=""
-: "${TIMEOUT_GUARD:=10}"
+# Every graded run ends in well under a second: one still running after
+# GRADE_HANG_SECONDS has hung, and its test says so then, not later.
+TIMEOUT_GUARD=${GRADE_HANG_SECONDS:-5}
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The programs print the fds they get: give them a clean table.
@@ -88,6 +90,7 @@ for asm in tests/guests/*.asm guest-asm/real/*.asm; do
 	esac
 	guests+=("${bin%.asm}.bin")
 done
+guests+=(build/tests/bad-exit-io.so) # preloaded by a test of lab 07
 make -s --no-print-directory "${guests[@]}" >"$TMP_DIR/root-build" 2>&1 || {
 	echo "grade: cannot build the test guests in $ROOT:" >&2
 	head -n 20 "$TMP_DIR/root-build" >&2
@@ -95,6 +98,7 @@ make -s --no-print-directory "${guests[@]}" >"$TMP_DIR/root-build" 2>&1 || {
 }
 [ -n "$PREPARE" ] && exit 0
 TGUESTS=$ROOT/build/tests/guests
+BAD_EXIT_IO_SO=$ROOT/build/tests/bad-exit-io.so
 GUESTS=$ROOT/build/guests
 EXPECTED=$ROOT/tests/expected
 BUILD_ERRORS=""
@@ -138,6 +142,57 @@ extra() {
 	start_test "$2" "extra $1: $3" "$selected"
 }
 
+# A path as the student sees it: inside this tree or theirs, relative.
+short_path() {
+	local p=$1
+	p=${p//$SRC\//}
+	p=${p//$ROOT\//}
+	printf '%s' "$p"
+}
+
+# What ran, as a command the student can paste: the input typed for it
+# (echo WORD | or printf), the program, its arguments; and the guest.
+what_ran() {
+	local input="" content arg guest="" builtin
+	if [ -n "$RAN_STDIN" ] && [ "$RAN_STDIN" != /dev/null ] && [ -f "$RAN_STDIN" ]; then
+		IFS= read -r -d '' content <"$RAN_STDIN"
+		if [[ $content =~ ^[A-Za-z0-9._-]+$'\n'$ ]]; then
+			input="echo ${content%$'\n'} | "
+		else
+			input="printf '%s' $(printf '%q' "$content") | "
+		fi
+	fi
+	echo "ran: $input$(short_path "$RAN")"
+	for arg in $RAN; do
+		case $arg in *.bin) guest=$arg ;; esac
+	done
+	if [ -n "$guest" ]; then
+		guest=$(short_path "$guest")
+		case $guest in
+		build/tests/guests/*) guest="tests/guests/${guest#build/tests/guests/}" ;;
+		build/guests/*) guest="guest-asm/${guest#build/guests/}" ;;
+		esac
+		echo "guest: ${guest%.bin}.asm"
+	else
+		builtin=$(sed -nE 's/^#include "guest_([a-z0-9_]+)\.h"$/\1/p' "chapters/$CHAPTER/main.c" | head -n 1)
+		[ -n "$builtin" ] && echo "guest: the built-in one, $(ls guest-asm/*/"$builtin".asm 2>/dev/null | head -n 1)"
+	fi
+}
+
+# Why a test failed: an unwritten stage first and alone; else what ran,
+# then what differed.
+explain_failure() {
+	local todo
+	todo=$(grep -m 1 -o 'chapter [0-9]*: this stage is not written yet: [a-z_0-9]*() in [^:]*' <<<"$ERR")
+	if [ "$STATUS" = 78 ] && [ -n "$todo" ]; then
+		echo "not written yet: ${todo#*not written yet: } stopped the program (status 78); write it where its TODO says"
+		what_ran
+		return
+	fi
+	what_ran
+	printf '%s' "$TEST_FAIL" | head -n 14
+}
+
 end() {
 	if [ "$TEST_SELECTED" = 1 ]; then
 		MAX=$((MAX + TEST_POINTS))
@@ -152,7 +207,7 @@ $ERR" ;;
 			got=$TEST_POINTS
 		else
 			printf 'FAIL %3d/%-3d %s\n' 0 "$TEST_POINTS" "$TEST_NAME"
-			[ -n "$BUILD_ERRORS" ] || printf '%s' "$TEST_FAIL" | head -n 12 | sed 's/^/      /'
+			[ -n "$BUILD_ERRORS" ] || explain_failure | sed 's/^/      /'
 			got=0
 		fi
 		[ -n "$RESULTS" ] && printf '%s\t%d\t%d\n' "$TEST_NAME" "$got" "$TEST_POINTS" >>"$RESULTS"

@@ -5,9 +5,12 @@
 #   labs/lab.sh OUTDIR NN     write OUTDIR/NN-name, the lab of chapter NN
 #   labs/lab.sh OUTDIR all    one lab tree per chapter
 #
-# A lab tree for chapter NN is a copy of this project without book/ (its
-# excerpts show the code the student is to write) and without
-# labs/solutions/ (the reference solutions of the graded extras). In it,
+# A lab tree for chapter NN is a copy of this project without
+# labs/solutions/ (the reference solutions of the graded extras), with a
+# README.md of its own and the book up to chapter NN: the book's excerpts
+# are taken again from the lab tree's sources, so the code the student is
+# to write shows as its TODO; later chapters (the labs after this one) and
+# the instructors' guide are left out, and links to them become text. In it,
 # chapter NN and every later chapter have each "// LAB BEGIN: what" ...
 # "// LAB END" region of their main.c replaced by a TODO saying what to
 # write and a call to lab_todo(), which compiles and, when reached, prints
@@ -159,20 +162,113 @@ cut_once() {
 	return 1
 }
 
+# The book as far as this lab: chapters up to NN, the introduction, the
+# appendices; the excerpts taken again from the tree's own (cut) sources.
+copy_book() {
+	local tree=$1 num=${2%%-*} f name target
+	mkdir -p "$tree/book"
+	for f in "$ROOT"/book/*.md; do
+		name=${f##*/}
+		case $name in
+		instructors.md) continue ;;
+		[0-9][0-9]-*) [ "${name%%-*}" \> "$num" ] && continue ;;
+		esac
+		cp -p "$f" "$tree/book/$name"
+	done
+	(cd "$tree" && tools/book.sh update-includes book/*.md >/dev/null) || return 1
+}
+
+# Links that name what the tree lacks (a later chapter, the guide for
+# instructors) become their text: a student's tree has no dead links.
+unlink_missing() {
+	local tree=$1 f target
+	for f in "$tree"/book/*.md "$tree/README.md" "$tree/LAB.md"; do
+		(cd "$tree" && tools/book.sh check links "${f#"$tree"/}") |
+			sed -nE 's/^[^:]+: link \(([^)]*)\): .*/\1/p' | sort -u |
+			while IFS= read -r target; do
+				T=$target perl -0pi -e 's/\[([^\]]*)\]\(\Q$ENV{T}\E\)/$1/g' "$f"
+			done
+	done
+}
+
+# The function each TODO of FILE is in, one "name()" a line, in order.
+todo_functions() {
+	awk '
+		/^[A-Za-z_][^;]*\(/ && !/;[ \t]*$/ {
+			s = $0; sub(/\(.*/, "", s); n = split(s, w, /[^A-Za-z0-9_]+/); fn = w[n]
+		}
+		/lab_todo\("/ { print fn "()" }
+	' "$1"
+}
+
+# The tree's README: what this is, the commands, the book, and the parts
+# of the project's README a student needs while writing the stage.
+write_readme() {
+	local tree=$1 chapter=$2 num=${2%%-*}
+	{
+		echo "# kvm-steps, lab $num: $chapter"
+		echo
+		echo "This is a lab tree of kvm-steps, a book and a codebase that build a"
+		echo "hypervisor on Linux KVM one stage at a time. The stage of chapter $num"
+		echo "is cut out: you write it. Start with [LAB.md](LAB.md): what to write,"
+		echo "where, and which sections of the book to read first."
+		echo
+		echo "## Commands"
+		echo
+		echo "\`\`\`sh"
+		printf '%-28s # %s\n' "make" "build; warnings are errors" \
+			"build/bin/$chapter" "run your program" \
+			"make grade CH=$num" "the graded tests, each with its points, then Score: X/Y"
+		echo "\`\`\`"
+		echo
+		echo "\`make test\` is the project's own test suite: in a lab tree it fails"
+		echo "until every cut chapter is written again. \`make grade CH=$num\` is the"
+		echo "one that marks this lab."
+		echo
+		echo "## The book"
+		echo
+		echo "[book/](book/README.md) holds the chapters up to this one, the"
+		echo "introduction and the appendices. Chapter $num is"
+		echo "[book/$chapter.md](book/$chapter.md); its excerpts of the code you"
+		echo "write show the TODO, as your tree has it. Later chapters are the labs"
+		echo "after this one and are not here."
+		# What a student looks up while writing: from the project's README.
+		awk '/^## / { on = ($0 ~ /^## (Guest conventions|Exit statuses|Troubleshooting)$/); if (on) print "" } on' \
+			"$ROOT/README.md"
+	} >"$tree/README.md"
+}
+
 # The student's guide at the top of the tree.
 write_guide() {
 	local tree=$1 chapter=$2 num=${2%%-*}
-	local rel=chapters/$2/main.c
+	local rel=chapters/$2/main.c md=book/$2.md id
 	{
 		echo "# Lab $num: $chapter"
 		echo
 		echo "This tree is kvm-steps with the stage of chapter $num cut out of"
-		echo "\`$rel\`. Write it where the TODOs say:"
+		echo "\`$rel\`. Write it where the TODOs say, in:"
 		echo
-		grep -n 'lab_todo("' "$tree/$rel" | cut -d: -f1 | while read -r line; do
-			echo "- \`$rel\`, line $line"
+		todo_functions "$tree/$rel" | while read -r name; do
+			echo "- \`$name\` in \`$rel\`"
 		done
 		echo
+		if [ -f "$tree/$md" ]; then
+			# The sections up to "The code" say what the stage is and
+			# where the code goes; the rest is for once it runs.
+			echo "Read first, in [$md]($md), before you write:"
+			echo
+			awk '/^```/ { fence = !fence; next } !fence && /^## / { sub(/^## +/, ""); print }' "$tree/$md" |
+				while IFS= read -r heading; do
+					id=$(printf '%s' "$heading" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9 _-]//g; s/ /-/g')
+					echo "- [$heading]($md#$id)"
+					if [ "$heading" = "The code" ]; then
+						echo
+						echo "and once it runs:"
+						echo
+					fi
+				done
+			echo
+		fi
 		echo "Until you do, the program stops at the first TODO it reaches with"
 		echo "\"chapter $num: this stage is not written yet: ...\" and exit status 78."
 		echo
@@ -211,7 +307,7 @@ for chapter in "${selected[@]}"; do
 		exit 73
 	fi
 	mkdir -p "$tree" || exit 73
-	list_files | grep -zvE '^(book/|labs/solutions/)' |
+	list_files | grep -zvE '^(book/|labs/solutions/|README\.md$)' |
 		(cd "$ROOT" && xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh) |
 		tar -C "$ROOT" --null -T - -cf - | tar -C "$tree" -xf - || exit 1
 	cut=0
@@ -229,7 +325,10 @@ for chapter in "${selected[@]}"; do
 		grep -q '// LAB BEGIN [0-9][0-9]:' "$file" || continue
 		cut_file "$tree" "common/${file##*/}" "" "${chapter%%-*}" || { status=1; continue 2; }
 	done
+	copy_book "$tree" "$chapter" || { echo "lab: cannot copy the book into $tree" >&2; status=1; continue; }
 	write_guide "$tree" "$chapter"
+	write_readme "$tree" "$chapter"
+	unlink_missing "$tree"
 	echo "lab: wrote $tree (chapter ${chapter%%-*} cut$([ "$cut" -gt 1 ] && echo ", and the $((cut - 1)) chapter(s) after it")); read $tree/LAB.md"
 done
 exit "$status"

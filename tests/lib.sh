@@ -15,6 +15,7 @@
 #   expect_out_match RE         a line of stdout matches the regex RE
 #   expect_out_lacks TEXT       stdout does not contain TEXT
 #   expect_out_count TEXT N     exactly N lines of stdout contain TEXT
+#   expect_err_match RE         a line of stderr matches the regex RE
 #   expect_err_lines N          stderr has exactly N lines
 #   end                         PASS or FAIL, with what differed
 #
@@ -52,6 +53,7 @@ backend: (this host)'
 
 begin() {
 	TEST_NAME="$VARIANT$1" TEST_FAIL="" TEST_SKIP="" TEST_KVM=""
+	TEST_SHOWN_OUT="" TEST_SHOWN_ERR="" TEST_HUNG="" RAN="" RAN_STDIN=""
 	# Not a KVM test (it calls no needs_kvm): with TESTS_ONLY=kvm, left out.
 	[ "$TESTS_ONLY" = kvm ] && TEST_SKIP="-"
 	return 0
@@ -72,19 +74,38 @@ fail() {
 "
 }
 
+# What the last run() ran, for a failure to show (labs/grade.sh does):
+# RAN the command line, RAN_STDIN the file on its standard input.
+RAN="" RAN_STDIN=""
+
 run() {
 	local prog=$1
 	shift
 	[ -n "$TEST_SKIP" ] && return 0
-	timeout -k 5 "$TIMEOUT_GUARD" "$BIN/$prog" "$@" <"${STDIN:-/dev/null}" \
+	RAN="$BIN/$prog${*:+ $*}" RAN_STDIN=${STDIN:-/dev/null}
+	# -v: timeout says on stderr when it stops a hung program, which is
+	# how a hang is told from a guest stopped by the program's --timeout.
+	timeout -v -k 5 "$TIMEOUT_GUARD" "$BIN/$prog" "$@" <"${STDIN:-/dev/null}" \
 		>"$TMP_DIR/out" 2>"$TMP_DIR/err"
 	STATUS=$?
-	OUT=$(cat "$TMP_DIR/out")
-	ERR=$(cat "$TMP_DIR/err")
-	if [ "$STATUS" -eq 124 ] && [ -z "$ERR" ]; then
-		fail "$prog did not finish within $TIMEOUT_GUARD s (hung)"
+	if grep -q '^timeout: sending signal' "$TMP_DIR/err"; then
+		sed -i '/^timeout: sending signal/d' "$TMP_DIR/err"
+		fail "$prog did not finish within $TIMEOUT_GUARD s: it hung and was stopped"
+		TEST_HUNG=1
 	fi
+	# A guest may print zero bytes; the shell's variables cannot hold them.
+	OUT=$(tr -d '\000' <"$TMP_DIR/out")
+	ERR=$(tr -d '\000' <"$TMP_DIR/err")
 	return 0
+}
+
+# The text a failure shows of stdout or stderr, in SHOWN: all of it the
+# first time in a test, then only a pointer to it, so a failure reads once.
+shown_out() {
+	if [ -n "$TEST_SHOWN_OUT" ]; then SHOWN="(standard output as above)"; else TEST_SHOWN_OUT=1 SHOWN=$OUT; fi
+}
+shown_err() {
+	if [ -n "$TEST_SHOWN_ERR" ]; then SHOWN="(standard error as above)"; else TEST_SHOWN_ERR=1 SHOWN=$ERR; fi
 }
 
 expect_status() {
@@ -111,8 +132,8 @@ got
 
 expect_out_has() {
 	[ -n "$TEST_SKIP" ] && return 0
-	case $OUT in *"$1"*) ;; *) fail "standard output lacks '$1'; it was:
-$OUT" ;; esac
+	case $OUT in *"$1"*) ;; *) shown_out; fail "standard output lacks '$1'; it was:
+$SHOWN" ;; esac
 }
 
 # stdout has a line matching the extended regular expression.
@@ -124,8 +145,8 @@ $(tail -n 40 "$TMP_DIR/out")"
 
 expect_out_lacks() {
 	[ -n "$TEST_SKIP" ] && return 0
-	case $OUT in *"$1"*) fail "standard output should not contain '$1'; it was:
-$OUT" ;; esac
+	case $OUT in *"$1"*) shown_out; fail "standard output should not contain '$1'; it was:
+$SHOWN" ;; esac
 }
 
 # stdout has exactly N lines containing TEXT.
@@ -133,28 +154,35 @@ expect_out_count() {
 	[ -n "$TEST_SKIP" ] && return 0
 	local n
 	n=$(grep -cF -- "$1" "$TMP_DIR/out")
-	[ "$n" -eq "$2" ] || fail "standard output should have $2 line(s) with '$1', not $n; it was:
-$OUT"
+	[ "$n" -eq "$2" ] || { shown_out; fail "standard output should have $2 line(s) with '$1', not $n; it was:
+$SHOWN"; }
 }
 
 expect_err_has() {
 	[ -n "$TEST_SKIP" ] && return 0
-	case $ERR in *"$1"*) ;; *) fail "standard error lacks '$1'; it was:
-$ERR" ;; esac
+	case $ERR in *"$1"*) ;; *) shown_err; fail "standard error lacks '$1'; it was:
+$SHOWN" ;; esac
+}
+
+# stderr has a line matching the extended regular expression.
+expect_err_match() {
+	[ -n "$TEST_SKIP" ] && return 0
+	grep -qE -- "$1" "$TMP_DIR/err" || { shown_err; fail "standard error has no line matching /$1/; it was:
+$SHOWN"; }
 }
 
 expect_err_lacks() {
 	[ -n "$TEST_SKIP" ] && return 0
-	case $ERR in *"$1"*) fail "standard error should not contain '$1'; it was:
-$ERR" ;; esac
+	case $ERR in *"$1"*) shown_err; fail "standard error should not contain '$1'; it was:
+$SHOWN" ;; esac
 }
 
 expect_err_lines() {
 	[ -n "$TEST_SKIP" ] && return 0
 	local n
 	n=$(wc -l <"$TMP_DIR/err")
-	[ "$n" -eq "$1" ] || fail "standard error: expected $1 line(s), got $n:
-$ERR"
+	[ "$n" -eq "$1" ] || { shown_err; fail "standard error: expected $1 line(s), got $n:
+$SHOWN"; }
 }
 
 end() {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh BUILD [BUILD...] - run every test in tests/cases/ against
 # each build tree (build, build/san), then print "N passed, N failed".
+# A BUILD written DIR:COMMAND is built by COMMAND just before its tests
+# run (make test builds the sanitized tree so, after the plain tests).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
@@ -34,6 +36,15 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 for build in "$@"; do
+	case $build in
+	*:*)
+		build_cmd=${build#*:} build=${build%%:*}
+		if ! sh -c "$build_cmd"; then
+			FAILED=$((FAILED + 1))
+			echo "FAIL building $build ($build_cmd): its tests are not run"
+			continue
+		fi ;;
+	esac
 	case $build in
 	*san*) VARIANT="[asan+ubsan] " ;;
 	*) VARIANT="" ;;

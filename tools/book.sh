@@ -3,6 +3,8 @@
 #
 #   tools/book.sh update FILE...      rewrite every excerpt and output block
 #                                     from the current sources and programs
+#   tools/book.sh update-includes FILE...   only the excerpts (make lab
+#                                     shows a lab tree's cut code so)
 #   tools/book.sh check KIND FILE     check one kind of thing in one file;
 #                                     prints what is wrong, exits 1 if any
 #
@@ -330,12 +332,15 @@ check_links() {
 	echo "$n link(s) checked"
 }
 
+UPDATED=0 EXCERPTS=0 OUTPUTS=0 INCLUDES_ONLY=""
 update_file() {
 	local file=$1 kind arg mline open close path anchor out lang
 	out=$TMP_DIR/updated
 	cp "$file" "$out"
 	# Work from the end of the file, so earlier line numbers stay valid.
 	while IFS=$'\t' read -r kind arg mline open close; do
+		[ "$kind" = output ] && [ -n "$INCLUDES_ONLY" ] && continue
+		if [ "$kind" = include ]; then EXCERPTS=$((EXCERPTS + 1)); else OUTPUTS=$((OUTPUTS + 1)); fi
 		if [ "$open" != 0 ] && [ "$close" = 0 ]; then
 			echo "$file:$mline: $kind $arg: its fenced block is never closed" >&2
 			problems=$((problems + 1))
@@ -392,14 +397,20 @@ update_file() {
 	if ! cmp -s "$file" "$out"; then
 		cp "$out" "$file"
 		echo "book: updated $file"
+		UPDATED=$((UPDATED + 1))
 	fi
 }
 
 case ${1:-} in
-update)
+update | update-includes)
+	[ "$1" = update-includes ] && INCLUDES_ONLY=1
 	shift
 	[ $# -gt 0 ] || set -- book/*.md
 	for f in "$@"; do update_file "$f"; done
+	# Say what was done, also when it was nothing.
+	if [ -z "$INCLUDES_ONLY" ]; then
+		echo "book: $# file(s), $EXCERPTS excerpt(s) taken again from the sources, $OUTPUTS output(s) from the programs; $UPDATED file(s) changed$([ "$UPDATED" = 0 ] && echo ": the book was up to date")"
+	fi
 	[ "$problems" -eq 0 ] ;;
 check)
 	[ $# -eq 3 ] || { echo "usage: tools/book.sh check includes|outputs|commands|links FILE" >&2; exit 64; }
@@ -413,6 +424,6 @@ check)
 	esac
 	[ "$problems" -eq 0 ] ;;
 *)
-	echo "usage: tools/book.sh update [FILE...] | check KIND FILE" >&2
+	echo "usage: tools/book.sh update [FILE...] | update-includes [FILE...] | check KIND FILE" >&2
 	exit 64 ;;
 esac

@@ -4,6 +4,11 @@
 # INPUT is typed for it, so the tour runs by itself.
 set -u
 bin=$1 input=$2 only=${3:-}
+# CH=7 and CH=07 both mean chapter 07 (leading zeros dropped: no octal).
+case $only in
+"" | *[!0-9]*) ;;
+*) n=$(echo "$only" | sed 's/^0*//'); only=$(printf '%02d' "${n:-0}") ;;
+esac
 found=0
 for prog in "$bin"/[0-9][0-9]-*; do
 	[ -x "$prog" ] || continue
@@ -27,7 +32,8 @@ for prog in "$bin"/[0-9][0-9]-*; do
 	[ "$status" -eq 0 ] || exit "$status"
 done
 if [ "$found" -eq 0 ]; then
-	echo "make run: no chapter '$only' in $bin: give CH=01 to CH=08" >&2
+	known=$(cd "$bin" && ls -d [0-9][0-9]-* 2>/dev/null | cut -c1-2 | tr '\n' ' ')
+	echo "make run: no chapter '$only' in $bin: give CH=NN with NN one of: ${known% }" >&2
 	exit 64
 fi
 exit 0

@@ -61,8 +61,10 @@ static bool handle_io(struct kvm_vcpu *vcpu, int *status)
 	bool unknown = false;
 
 	/* The kernel put the data inside the mapping; check, don't trust. */
-	if ((run->io.size != 1 && run->io.size != 2 && run->io.size != 4) ||
-	    run->io.data_offset > vcpu->run_size ||
+	if (run->io.size != 1 && run->io.size != 2 && run->io.size != 4)
+		die(EXIT_KVM_ERROR, "KVM_EXIT_IO has size %u; a port access is "
+		    "1, 2 or 4 bytes", run->io.size);
+	if (run->io.data_offset > vcpu->run_size ||
 	    bytes > vcpu->run_size - run->io.data_offset)
 		die(EXIT_KVM_ERROR, "KVM_EXIT_IO describes %u x %u bytes at offset "
 		    "%llu, outside the %zu bytes of struct kvm_run", run->io.count,
@@ -147,9 +149,9 @@ int main(int argc, char **argv)
 	prog_init(argv[0]);
 	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN,
 		      "Chapter 07: give the guest a serial port and a way out.",
-		      "is loaded at guest-physical 0x7c00 and run from 0000:7c00\n"
-		      "                      in real mode; COM1 (0x3f8) is standard input and output,\n"
-		      "                      OUT to port 0xf4 ends the run with that byte as status");
+		      "is loaded at guest-physical 0x7c00 and run from 0000:7c00 "
+		      "in real mode; COM1 (0x3f8) is standard input and output, "
+		      "OUT to port 0xf4 ends the run with that byte as status");
 	if (opts.stats)
 		stats_enable();
 	if (opts.trace)

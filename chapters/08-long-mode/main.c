@@ -568,10 +568,10 @@ int main(int argc, char **argv)
 	prog_init(argv[0]);
 	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN | OPT_LONG,
 		      "Chapter 08: a 64-bit guest, entered directly from the host.",
-		      "is loaded at guest-physical 0x100000 and entered\n"
-		      "                      there in 64-bit mode, paging on (with --real-mode: at\n"
-		      "                      0x7c00, in real mode); COM1 (0x3f8) is standard input\n"
-		      "                      and output, OUT to port 0xf4 ends the run");
+		      "is loaded at guest-physical 0x100000 and entered there in "
+		      "64-bit mode, paging on (with --real-mode: at 0x7c00, in real "
+		      "mode); COM1 (0x3f8) is standard input and output, OUT to port "
+		      "0xf4 ends the run");
 	brk = parse_breakage(opts.breaks);
 	if (brk != BREAK_NONE && opts.real_mode)
 		die(EXIT_USAGE, "--break and --real-mode do not go together: with "

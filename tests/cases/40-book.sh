@@ -196,15 +196,45 @@ if [ -z "$VARIANT" ]; then
 	[ "$(grep -c '^```c$' "$selftest/repair.md")" -eq 2 ] || fail "expected 2 c blocks after the update"
 	end
 
-	begin "make diff CH=07 prints what chapter 07 adds, as a diff of the sources"
+	begin "make diff CH=07 shows the new stage, and where chapter 06's went"
 	make --no-print-directory -s diff CH=07 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
 	STATUS=$?
 	OUT=$(cat "$TMP_DIR/out")
 	expect_status 0
 	expect_out_has "# What chapter 07-io-exits adds over chapter 06-run"
+	# Chapter 06's stage: its run_once() is vcpu_run() in common/, called here.
+	expect_out_has "Chapter 06 wrote out its stage in: run_once()"
+	expect_out_match '^  vcpu_run\(\)  in common/run.c$'
+	expect_out_match '^      called at chapters/07-io-exits/main.c:[0-9]+: .*vcpu_run\(vcpu\)'
+	# The new stage in full, as added lines; not shown as deleted code.
+	expect_out_has "+static bool handle_io(struct kvm_vcpu *vcpu, int *status)"
+	expect_out_has "+	// LAB BEGIN: check run->io.size is 1, 2 or 4"
+	expect_out_lacks "-static enum run_result run_once("
+	expect_out_has "--- main() in chapter 06"
+	end
+
+	begin "make diff: for every chapter, far fewer lines read as deleted than in the plain diff"
+	# Chapters 02-08: each is the one before plus a stage, as designed.
+	for dir in chapters/0[2-8]-*/; do
+		num=${dir#chapters/}
+		num=${num%%-*}
+		tools/chapter-diff.sh "$num" >"$TMP_DIR/out" 2>"$TMP_DIR/err" || fail "chapter $num: status $?"
+		deleted=$(grep -c '^-[^-]' "$TMP_DIR/out")
+		plain=$(tools/chapter-diff.sh --full "$num" | grep -c '^-[^-]')
+		[ $((deleted * 3)) -lt $((plain * 2)) ] ||
+			fail "chapter $num: $deleted lines shown as deleted, against $plain in the plain diff"
+		grep -q '^  [a-z_0-9]*()  in common/' "$TMP_DIR/out" ||
+			fail "chapter $num: no helper of common/ named as the previous chapter's stage"
+	done
+	end
+
+	begin "make diff CH=07 FULL=1 is the plain diff -u of the two programs"
+	make --no-print-directory -s diff CH=07 FULL=1 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	OUT=$(cat "$TMP_DIR/out")
+	expect_status 0
 	expect_out_has "--- chapters/06-run/main.c"
 	expect_out_has "+++ chapters/07-io-exits/main.c"
-	expect_out_has "+static bool handle_io(struct kvm_vcpu *vcpu, int *status)"
 	end
 
 	for bad in "" 01 99 seven; do

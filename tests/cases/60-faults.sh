@@ -20,6 +20,8 @@ faults_fixtures() {
 	chmod 000 "$FT/denied"
 	mkfifo "$FT/fifo"
 	head -c 1016833 /dev/zero >"$FT/too-big.bin"
+	cp guest-asm/real/hello.asm "$FT/hello.asm" # a source, passed as if assembled
+	chmod 644 "$FT/hello.asm"
 	cp "$TGUESTS"/*.bin "$FT/guests/"
 	chmod 644 "$FT/guests"/*.bin
 	FAULTS_KVM=/dev/kvm

@@ -49,8 +49,36 @@ for chapter in "${LAB_CHAPTERS[@]}"; do
 	grep -q "lab_todo(\"$num\"" "$main" || fail "$main has no lab_todo(\"$num\", ...)"
 	grep -q "TODO (chapter $num lab)" "$main" || fail "$main has no TODO comment"
 	[ -f "$tree/LAB.md" ] || fail "$tree has no LAB.md"
-	[ -e "$tree/book" ] && fail "$tree has book/, whose excerpts show the solution"
 	[ -e "$tree/labs/solutions" ] && fail "$tree has the extras' reference solutions"
+	# LAB.md names the functions to write and the sections to read.
+	grep -qE "^- \`[a-z_0-9]+\(\)\` in \`chapters/$chapter/main.c\`$" "$tree/LAB.md" ||
+		fail "$tree/LAB.md does not name the function to write"
+	grep -qE ', line [0-9]+' "$tree/LAB.md" && fail "$tree/LAB.md points at a line number"
+	if [ -f "book/$chapter.md" ]; then
+		grep -qF "Read first, in [book/$chapter.md](book/$chapter.md), before you write:" "$tree/LAB.md" ||
+			fail "$tree/LAB.md does not name the sections to read"
+	fi
+	# Its own README, not the project's; the book up to this chapter, its
+	# excerpts of the cut code showing the TODO; no later chapter, no guide
+	# for instructors, no link into what is not there.
+	grep -q "^# kvm-steps, lab $num: $chapter$" "$tree/README.md" || fail "$tree/README.md is not the lab's own"
+	grep -qF "make grade CH=$num" "$tree/README.md" || fail "$tree/README.md does not say make grade CH=$num"
+	[ -e "$tree/book/instructors.md" ] && fail "$tree has the instructors' guide"
+	for md in "$tree"/book/[0-9][0-9]-*.md; do
+		name=${md##*/}
+		[ "${name%%-*}" \> "$num" ] && fail "$tree has $name, a later chapter's book"
+	done
+	if [ -f "book/$chapter.md" ]; then
+		[ -f "$tree/book/$chapter.md" ] || fail "$tree has no book/$chapter.md"
+		grep -q "TODO (chapter $num lab)" "$tree/book/$chapter.md" ||
+			fail "$tree/book/$chapter.md does not show the cut code as its TODO"
+	fi
+	for md in "$tree"/book/*.md "$tree/README.md" "$tree/LAB.md"; do
+		for kind in links includes; do
+			(cd "$tree" && tools/book.sh check "$kind" "${md#"$tree"/}") >"$TMP_DIR/book" 2>&1 ||
+				fail "$tree: $(cat "$TMP_DIR/book")"
+		done
+	done
 	# The helpers in common/ that are this stage or a later one are cut;
 	# those of earlier stages stay.
 	for stage in $(sed -nE 's|^[ \t]*// LAB BEGIN ([0-9][0-9]):.*|\1|p' common/*.c | sort -u); do
@@ -260,6 +288,72 @@ $(tail -n 25 "$r.stage")"
 	fi
 	end
 done
+
+# Lab 07's instructions require the bounds check on run->io; a solution
+# that leaves it out must lose that test's points, and only those.
+begin "labs: lab 07 without the bounds check on run->io loses the bounds test, keeps the rest"
+needs_kvm
+if [ -z "$TEST_SKIP" ] && [ -f chapters/07-io-exits/main.c ]; then
+	copy=$TMP_DIR/no-bounds
+	mkdir -p "$copy/build/obj"
+	for f in *; do
+		case $f in build | lab) ;; *) cp -Rp "$f" "$copy/" ;; esac
+	done
+	cp -Rp build/obj/common "$copy/build/obj/" && cp -Rp build/gen build/guests "$copy/build/"
+	# The check, from its comment to the die() it guards, becomes nothing
+	# but a use of the variable it needed (-Werror would refuse it unused).
+	sed -i "/check, don't trust/,/vcpu->run_size);/c\\	(void)bytes;" "$copy/chapters/07-io-exits/main.c"
+	grep -q 'run_size - run->io.data_offset' "$copy/chapters/07-io-exits/main.c" &&
+		fail "the bounds check is still in the patched copy"
+	labs/grade.sh --src "$copy" 07 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+	expect_status 1
+	expect_out_match '^FAIL +0/10 +a KVM_EXIT_IO whose data lies outside struct kvm_run'
+	expect_out_match '^Score: 90/100$'
+	# The failure says what ran, and how to run it again.
+	expect_out_match '^      ran: echo reader \| build/bin/07-io-exits$'
+	expect_out_match '^      guest: the built-in one, guest-asm/real/hello.asm$'
+fi
+end
+
+begin "labs: an untouched lab says 'not written yet' first, once per test, and what ran"
+needs_kvm
+if [ -z "$TEST_SKIP" ] && [ -f "$LABS/07-io-exits.result.grade" ]; then
+	cp "$LABS/07-io-exits.result.grade" "$TMP_DIR/out"
+	OUT=$(cat "$TMP_DIR/out")
+	# The line after each FAIL is the unwritten stage; nothing else
+	# (no diff, no output repeated) but what ran and the guest.
+	awk '/^FAIL/ { getline next_line; if (next_line !~ /^      not written yet: handle_io\(\) in chapters\/07-io-exits\/main.c stopped the program \(status 78\)/) { print "after: " $0; print "came: " next_line } }' \
+		"$TMP_DIR/out" >"$TMP_DIR/bad"
+	[ -s "$TMP_DIR/bad" ] && fail "a FAIL not followed by 'not written yet':
+$(cat "$TMP_DIR/bad")"
+	expect_out_lacks "standard output differs"
+	expect_out_lacks "exit status: expected"
+	expect_out_match '^      ran: printf .%s. hello \| build/bin/07-io-exits build/tests/guests/string-io.bin$'
+	expect_out_match '^      guest: tests/guests/string-io.asm$'
+fi
+end
+
+begin "labs: the grader stops a hung program within GRADE_HANG_SECONDS and says so; zero bytes draw no bash warning"
+needs_kvm
+if [ -z "$TEST_SKIP" ]; then
+	fake=$TMP_DIR/fake-bin
+	mkdir -p "$fake"
+	# A program that prints a zero byte, then hangs.
+	printf '#!/bin/sh\nprintf "x\\000y\\n"\nexec sleep 60\n' >"$fake/06-run"
+	chmod +x "$fake/06-run"
+	started=$(date +%s)
+	GRADE_HANG_SECONDS=1 labs/grade.sh --bin "$fake" 06 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$? OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+	took=$(($(date +%s) - started))
+	expect_status 1
+	[ "$took" -le 20 ] || fail "grading 4 hung tests at 1 s each took $took s"
+	expect_out_has "06-run did not finish within 1 s: it hung and was stopped"
+	expect_out_match '^      ran: .*/fake-bin/06-run --timeout 0.2 .*loop.bin$'
+	expect_out_lacks "null byte"
+	expect_err_lacks "null byte"
+fi
+end
 
 begin "labs: make grade-class grades every student folder into one table"
 needs_kvm

@@ -233,6 +233,33 @@ static void test_io_bounds(void)
 	free(area);
 }
 
+/* A nasm source passed in place of its binary is refused; machine code,
+ * even code that is mostly printable, is not. */
+static void test_text_images(void)
+{
+	static const uint8_t source[] = "bits 16\norg 0x7c00\n\thlt ; stop\n";
+	static const uint8_t utf8[] = "; caf\xc3\xa9: a comment\r\n\tout dx, al\n";
+	static const uint8_t one_line[] = "hlt";
+	static const uint8_t code[] = { 0xb8, 0x2a, 0x00, 0xf4 }; /* mov ax, 42; hlt */
+	/* "PX@" then a line feed: push ax, pop ax, inc ax, and 0x0a is not
+	 * an instruction by itself; but the hlt after it is not text. */
+	static const uint8_t printable_code[] = { 'P', 'X', '@', '\n', 0xf4 };
+	static const uint8_t bad_utf8[] = { 'a', '\n', 0xc3 };
+	static const uint8_t nul[] = { 'a', '\n', 0x00 };
+
+	CHECK_EQ("guest: a nasm source is text", 1, guest_is_text(source, sizeof(source) - 1));
+	CHECK_EQ("guest: a source with UTF-8 comments and CRLF is text", 1,
+		 guest_is_text(utf8, sizeof(utf8) - 1));
+	CHECK_EQ("guest: printable bytes without a line end are not text", 0,
+		 guest_is_text(one_line, sizeof(one_line) - 1));
+	CHECK_EQ("guest: machine code is not text", 0, guest_is_text(code, sizeof(code)));
+	CHECK_EQ("guest: mostly printable code with a hlt is not text", 0,
+		 guest_is_text(printable_code, sizeof(printable_code)));
+	CHECK_EQ("guest: a UTF-8 sequence cut short is not text", 0,
+		 guest_is_text(bad_utf8, sizeof(bad_utf8)));
+	CHECK_EQ("guest: a zero byte is not text", 0, guest_is_text(nul, sizeof(nul)));
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -243,5 +270,6 @@ int main(int argc, char **argv)
 	test_serial_registers();
 	test_io_decoding();
 	test_io_bounds();
+	test_text_images();
 	return check_failures ? 1 : 0;
 }

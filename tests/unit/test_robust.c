@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -100,6 +101,29 @@ static int die_runs_cleanup(void)
 	die(EXIT_CRASHED, "on purpose");
 }
 
+/* What kvm_die_open() says for a device that does not exist: the message
+ * it printed (stderr to a file), and whether it names the cause. */
+static const char *missing_device_path;
+static const char *missing_device_says;
+
+static int missing_device(void)
+{
+	char text[512];
+	FILE *f = tmpfile();
+	ssize_t n;
+
+	if (f == NULL || dup2(fileno(f), STDERR_FILENO) < 0)
+		return 2;
+	if (fork() == 0)
+		kvm_die_open(missing_device_path, ENOENT); /* exits 69 */
+	wait(NULL);
+	n = pread(fileno(f), text, sizeof(text) - 1, 0);
+	if (n <= 0)
+		return 3;
+	text[n] = '\0';
+	return strstr(text, missing_device_says) ? 0 : 4;
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -112,5 +136,18 @@ int main(int argc, char **argv)
 		 in_child(full_stdout));
 	CHECK_EQ("robust: die() runs the cleanup set with die_set_cleanup()", 42,
 		 in_child(die_runs_cleanup));
+	/* A missing /dev/kvm is the machine's; a missing --device PATH is
+	 * most likely a typo, and is not blamed on the machine. */
+	missing_device_path = KVM_DEFAULT_DEVICE;
+	missing_device_says = "KVM is not available here: load the module";
+	CHECK_EQ("robust: a missing /dev/kvm is blamed on KVM not being available", 0,
+		 in_child(missing_device));
+	missing_device_path = "/nonexistent/kvm";
+	missing_device_says = "check the path given to --device";
+	CHECK_EQ("robust: a missing --device PATH is called a path to check", 0,
+		 in_child(missing_device));
+	missing_device_says = "KVM is not available";
+	CHECK_EQ("robust: a missing --device PATH is not blamed on KVM", 4,
+		 in_child(missing_device));
 	return check_failures ? 1 : 0;
 }
