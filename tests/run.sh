@@ -24,7 +24,8 @@ fi
 # Without a usable /dev/kvm, the KVM tests run in the emulated AMD machine
 # (make test-vm) instead, unless KVM_STEPS_NO_VM=1 asks for skips.
 IN_VM=""
-if [ -n "$KVM_UNUSABLE" ] && [ -z "${TESTS_ONLY:-}" ] && [ -z "${KVM_STEPS_NO_VM:-}" ]; then
+if [ -n "$KVM_UNUSABLE" ] && [ -z "${TESTS_ONLY:-}" ] && [ -z "${KVM_STEPS_NO_VM:-}" ] &&
+	tools/vm.sh --check; then
 	echo "NOTE: $KVM_UNUSABLE: the KVM tests run in the emulated AMD machine instead (make test-vm; book appendix E)"
 	IN_VM=1
 	TESTS_ONLY=host

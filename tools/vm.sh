@@ -8,6 +8,8 @@
 # read-only over 9p with a tmpfs overlay for writes, so every program and
 # build of this tree (plain or sanitized) runs there at the same path.
 #
+# vm.sh --check makes the machine ready (tools, kernel, initramfs) and
+# boots nothing: status 0 when it can run here, 69 with the reason if not.
 # Without COMMAND: a shell in the machine (Ctrl-A x leaves it). With it:
 # COMMAND runs in the tree's folder with build/bin on PATH, the machine
 # powers off, and vm.sh exits with COMMAND's status.
@@ -130,6 +132,8 @@ if [ ! -s "$initrd" ] || [ "$tree/tools/vm-init.sh" -nt "$initrd" ] || [ "$0" -n
 	rm -rf "$work"
 	say "initramfs for $release made ($(echo $order | wc -w) modules)"
 fi
+
+[ "${1:-}" = --check ] && exit 0
 
 # What to run, in a second small archive the kernel unpacks over the first.
 run=$(mktemp -d) || die "mktemp failed"
