@@ -61,8 +61,11 @@ for build in "$@"; do
 done
 
 if [ -n "$IN_VM" ]; then
+	# Every build was made above, before its host tests: only the folders.
+	dirs=""
+	for build in "$@"; do dirs="$dirs ${build%%:*}"; done
 	echo "== the KVM tests, in the emulated AMD machine (tools/vm.sh)"
-	tools/vm.sh "TESTS_ONLY=kvm tests/run.sh $*" | tee "$TMP_DIR/vm.log"
+	tools/vm.sh "TESTS_ONLY=kvm tests/run.sh$dirs" | tee "$TMP_DIR/vm.log"
 	counts=$(tail -n 1 "$TMP_DIR/vm.log")
 	case $counts in
 	[0-9]*" passed, "[0-9]*" failed"*)
