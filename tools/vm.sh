@@ -186,6 +186,9 @@ if [ -n "${VM_OUT:-}" ]; then
 	out=$(cd "$VM_OUT" && pwd) || die "VM_OUT=$VM_OUT is not a folder"
 	set -- "$@" -virtfs "local,path=$out,mount_tag=vmout,security_model=none"
 fi
+# Standard input that is no terminal (a pipe, a file, or none at all, as
+# under CI) is not handed to the console: the command reads nothing.
+[ -t 0 ] || exec </dev/null
 if [ -t 1 ]; then
 	"$@"
 else
