@@ -56,7 +56,10 @@ for build in "$@"; do
 	BUILD_DIR=$build
 	echo "== tests on $build ${VARIANT:+(AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer)}"
 	for file in tests/cases/*.sh; do
+		started=$SECONDS
 		. "$file"
+		# TEST_TIMES=1: how long each file took (make test-vm sets it).
+		[ -n "${TEST_TIMES:-}" ] && echo "-- $file: $((SECONDS - started)) s"
 	done
 done
 

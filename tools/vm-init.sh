@@ -67,7 +67,13 @@ set -- env -i PATH="$env_path" HOME=/root TERM="$VM_TERM" LANG=C.UTF-8 KVM_STEPS
 
 if [ -f /etc/vm.cmd ]; then
 	cp /etc/vm.cmd /root/tmp/.vm-cmd
-	setsid cttyhack chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && . /tmp/.vm-cmd"
+	# A command from a terminal reads it; any other reads nothing, as it
+	# would on the host (the console never ends, so a read would hang).
+	if [ -n "${VM_TTY:-}" ]; then
+		setsid cttyhack chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && . /tmp/.vm-cmd"
+	else
+		setsid cttyhack chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && . /tmp/.vm-cmd" </dev/null
+	fi
 	status=$?
 else
 	echo "vm: kvm_amd is loaded; the tree is at $VM_TREE, its programs on PATH; exit or Ctrl-A x leaves"

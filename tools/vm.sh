@@ -146,6 +146,7 @@ mkdir -p "$run/root/etc"
 		echo "VM_SIZE='$(stty size 2>/dev/null)'"
 	fi
 	[ -t 1 ] && echo "VM_CRLF=1"
+	[ -t 0 ] && echo "VM_TTY=1"
 	[ -n "${VM_OUT:-}" ] && echo "VM_OUT=1"
 } >"$run/root/etc/vm.conf"
 if [ $# -gt 0 ]; then
