@@ -40,9 +40,11 @@ CHAPTERS := \
 	05-set-registers \
 	06-run \
 	07-io-exits \
-	08-long-mode
+	08-long-mode \
+	09-mmio
 
 COMMON := \
+	bus \
 	guest \
 	io \
 	kvm \
@@ -50,18 +52,21 @@ COMMON := \
 	options \
 	run \
 	serial \
-	util
+	util \
+	vga \
+	virtio_mmio
 
-# Guests built into the programs: guest-asm/{real,long}/NAME.asm -> guest_NAME[].
+# Guests built into the programs: guest-asm/{real,long,rom}/NAME.asm -> guest_NAME[].
 EMBEDDED_GUESTS := \
 	compute \
+	firmware \
 	hello \
 	hello64 \
 	switch
 
 COMMON_OBJS := $(COMMON:%=$(BUILD)/obj/common/%.o)
 PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)
-GUEST_SRCS := $(sort $(wildcard guest-asm/real/*.asm guest-asm/long/*.asm))
+GUEST_SRCS := $(sort $(wildcard guest-asm/real/*.asm guest-asm/long/*.asm guest-asm/rom/*.asm))
 GUEST_BINS := $(GUEST_SRCS:guest-asm/%.asm=$(BUILD)/guests/%.bin)
 GUEST_HEADERS := $(EMBEDDED_GUESTS:%=$(BUILD)/gen/guest_%.h)
 TEST_GUEST_SRCS := $(sort $(wildcard tests/guests/*.asm))
@@ -111,6 +116,10 @@ $(BUILD)/gen/guest_%.h: $(BUILD)/guests/real/%.bin
 	tools/bin2c.sh guest_$* $< $@
 
 $(BUILD)/gen/guest_%.h: $(BUILD)/guests/long/%.bin
+	@mkdir -p $(@D)
+	tools/bin2c.sh guest_$* $< $@
+
+$(BUILD)/gen/guest_%.h: $(BUILD)/guests/rom/%.bin
 	@mkdir -p $(@D)
 	tools/bin2c.sh guest_$* $< $@
 
