@@ -1,7 +1,7 @@
 # kvm-steps: build the chapter programs, run them, test them.
 #
 #   make              build everything into build/
-#   make run          the tour: chapters 01 to 08 in order (CH=08 for one)
+#   make run          the tour: chapters 01 to 09 in order (CH=09 for one)
 #   make test         build from clean and run every test, twice: plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
@@ -9,7 +9,8 @@
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
 #   make lab CH=NN    a student tree with chapter NN's stage cut out (labs/)
 #   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
-#   make bench        time chapter 07 against the raw KVM floor and QEMU
+#   make bench        time chapter 07 against the raw KVM floor and QEMU, and
+#                     chapter 09's MMIO writes against chapter 07's port I/O
 #   make clean        remove build/
 
 CC ?= cc
@@ -80,7 +81,9 @@ FUZZ_GEN := $(BUILD)/tests/fuzz-gen
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
 BENCH_OUTS_COUNTS := 0 10000
 BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
-	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/outs-%.bin)
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/outs-%.bin) \
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-doorbell-%.bin) \
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-vga-%.bin)
 
 .PHONY: all clean crosscheck diff programs require run test
 .DEFAULT_GOAL := all
@@ -148,6 +151,15 @@ $(BUILD)/bench/timeit: bench/timeit.c | require
 $(BUILD)/bench/guests/outs-%.bin: bench/guests/outs.asm | require
 	@mkdir -p $(@D)
 	$(NASM) -f bin -DCOUNT=$* -o $@ $<
+
+# Chapter 09's: COUNT writes to the VGA screen, or to the virtio-mmio doorbell.
+$(BUILD)/bench/guests/mmio-vga-%.bin: bench/guests/mmio.asm | require
+	@mkdir -p $(@D)
+	$(NASM) -f bin -DCOUNT=$* -o $@ $<
+
+$(BUILD)/bench/guests/mmio-doorbell-%.bin: bench/guests/mmio.asm | require
+	@mkdir -p $(@D)
+	$(NASM) -f bin -DCOUNT=$* -DDOORBELL -o $@ $<
 
 # Built without the sanitizers: it is loaded into programs that may have them.
 $(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require

@@ -50,6 +50,7 @@ const struct bus_device *bus_find(const struct bus *bus, enum bus_space space,
 	return NULL;
 }
 
+// ANCHOR: report
 void bus_report_unknown(struct bus *bus, enum bus_space space, struct kvm_vcpu *vcpu,
 			const char *what, bool write, unsigned size, const char *detail)
 {
@@ -73,3 +74,4 @@ void bus_report_unknown(struct bus *bus, enum bus_space space, struct kvm_vcpu *
 		     (unsigned long long)regs.rip,
 		     write ? "the write is dropped" : "it reads all ones");
 }
+// ANCHOR_END: report

@@ -27,7 +27,7 @@ for prog in "$bin"/[0-9][0-9]-*; do
 	[ "$status" -eq 0 ] || exit "$status"
 done
 if [ "$found" -eq 0 ]; then
-	echo "make run: no chapter '$only' in $bin: give CH=01 to CH=08" >&2
+	echo "make run: no chapter '$only' in $bin: give CH=01 to CH=09" >&2
 	exit 64
 fi
 exit 0
