@@ -61,7 +61,8 @@ struct region {
 };
 // ANCHOR_END: memory-map
 
-/* The machine: its memory, its devices, and the two ways out of an exit. */
+/* The machine: its memory, its devices, and what the two ways round an
+ * exit need (the coalesced ring, the doorbell's eventfd). */
 struct machine {
 	struct region regions[SLOTS];
 	struct io_bus io;             /* the bus, COM1 and the exit port (chapter 07) */
@@ -78,8 +79,8 @@ struct machine {
 
 // ANCHOR: capabilities
 /* What this chapter asks of KVM beyond chapters 01-08. Asked on the VM fd:
- * the answer may depend on the kind of VM (a confidential VM, for one,
- * has no read-only memory). */
+ * the answer may depend on the kind of VM (an SEV-ES guest, whose state
+ * the host cannot see, has no read-only memory). */
 struct caps {
 	int readonly;   /* KVM_CAP_READONLY_MEM: 1 if KVM_MEM_READONLY works */
 	int ring_page;  /* KVM_CAP_COALESCED_MMIO: the ring's page in kvm_run, 0 if none */

@@ -79,7 +79,7 @@ static void piece(struct guest *g, uint64_t *st)
 	uint32_t dword = (uint32_t)next(st);
 	uint8_t code[16];
 
-	switch (below(st, rom_mode ? 23 : 20)) {
+	switch (below(st, rom_mode ? 26 : 20)) {
 	case 0: case 1: case 2: {                   /* random bytes */
 		unsigned n = 1 + below(st, 8);
 
@@ -159,7 +159,7 @@ static void piece(struct guest *g, uint64_t *st)
 		if (below(st, 4) == 0)
 			emit(g, (uint8_t[]){ 0xb0, (uint8_t)next(st), 0xe6, 0xf4 }, 4);
 		break;
-	case 20: case 21: {                         /* mov ax, seg; mov es, ax; an access */
+	case 20: case 21: case 22: case 23: case 24: { /* mov ax, seg; mov es, ax; an access */
 		static const uint16_t segs[] = { 0xb800, 0xd000, 0xa000, 0xc000, 0xf000,
 						 0xbfff, 0xffff, 0x0000 };
 		static const uint16_t offs[] = { 0x0000, 0x0004, 0x0008, 0x000c, 0x0050,
@@ -184,7 +184,7 @@ static void piece(struct guest *g, uint64_t *st)
 		emit(g, (uint8_t[]){ (uint8_t)off, (uint8_t)(off >> 8) }, 2);
 		break;
 	}
-	case 22:                                    /* mov [cs:off], al: a write to the ROM */
+	case 25:                                    /* mov [cs:off], al: a write to the ROM */
 		emit(g, (uint8_t[]){ 0x2e, 0xa2, (uint8_t)word, (uint8_t)(word >> 8) }, 4);
 		break;
 	default: {                                  /* a short loop back */
