@@ -41,7 +41,7 @@ graded 15 "nobody's addresses: all ones at every size, writes dropped, one line 
 run 09-mmio "$TGUESTS/rom-unknown.bin"
 expect_status 3
 expect_out_text "000000FF 0000FFFF FFFFFFFF FFFFFFFFFFFFFFFF
-FFFFFFFF FFFFFFFF"
+FFFFFFFF FFFFFFFF FFFFFFFF"
 expect_err_has "no device at guest-physical 0xa0008: read of 8 bytes, at guest rip 0x"
 expect_err_has "no device at guest-physical 0xa0004: write of 4 bytes, at guest rip 0x"
 end

@@ -104,12 +104,13 @@ needs_kvm
 run 09-mmio "$TGUESTS/rom-unknown.bin"
 expect_status 3
 expect_out_text "000000FF 0000FFFF FFFFFFFF FFFFFFFFFFFFFFFF
-FFFFFFFF FFFFFFFF"
+FFFFFFFF FFFFFFFF FFFFFFFF"
 expect_err_has "no device at guest-physical 0xa0000: write of 1 byte, at guest rip 0x"
 expect_err_has "no device at guest-physical 0xa0004: write of 4 bytes, at guest rip 0x"
 expect_err_has "; the write is dropped"
 expect_err_has "no device at guest-physical 0xa0008: read of 8 bytes, at guest rip 0x"
 expect_err_has "no device at guest-physical 0xefffc: read of 4 bytes"
+expect_err_has "no device at guest-physical 0xd01fe: read of 4 bytes"
 expect_err_has "; it reads all ones"
 end
 

@@ -1,7 +1,9 @@
 ; rom-unknown.asm - addresses where chapter 09 has neither memory nor a
 ; device: reads of 1, 2, 4 and 8 bytes give all ones, writes vanish, the
-; guest goes on. Prints "FF FFFF FFFFFFFF FFFFFFFFFFFFFFFF" and the 4-byte
-; reads of 0xc0000 and 0xeffff, then exits with 3.
+; guest goes on. Prints "FF FFFF FFFFFFFF FFFFFFFFFFFFFFFF", then the
+; 4-byte reads of 0xc0000, 0xefffc and 0xd01fe (the last two bytes of the
+; virtio-mmio window and two past it, in one page: one access, which
+; belongs to no device as a whole), and exits with 3.
 bits 16
 org 0xf000
 
@@ -38,6 +40,11 @@ start:
     mov ax, 0xe000
     mov es, ax
     mov eax, [es:0xfffc] ; 0xefffc, the hole's last 4 bytes
+    call puthex32
+    call space
+    mov ax, 0xd000
+    mov es, ax
+    mov eax, [es:0x1fe] ; 0xd01fe: half in virtio-mmio's window, half past it
     call puthex32
     call newline
     mov al, 3
