@@ -77,6 +77,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 # The descriptor-leak check (tests/cases/62-fds.sh) and its control, and
 # the random-guest maker of make fuzz.
 FDCHECK := $(BUILD)/tests/fdcheck.so $(BUILD)/tests/fdcheck-leaky
+# Chapter 09's tests of a KVM that lacks a capability (tests/capless/).
+CAPLESS := $(BUILD)/tests/capless.so
 FUZZ_GEN := $(BUILD)/tests/fuzz-gen
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
 BENCH_OUTS_COUNTS := 0 10000
@@ -90,7 +92,7 @@ BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN)
+all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN) $(CAPLESS)
 
 programs: $(PROGRAMS)
 
@@ -165,6 +167,10 @@ $(BUILD)/bench/guests/mmio-doorbell-%.bin: bench/guests/mmio.asm | require
 $(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $<
+
+$(CAPLESS): tests/capless/capless.c | require
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/tests/fdcheck-leaky: tests/fdcheck/leaky.c | require
 	@mkdir -p $(@D)
