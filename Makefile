@@ -1,7 +1,7 @@
 # kvm-steps: build the chapter programs, run them, test them.
 #
 #   make              build everything into build/
-#   make run          the tour: chapters 01 to 08 in order (CH=08 for one)
+#   make run          the tour: chapters 01 to 09 in order (CH=09 for one)
 #   make test         build from clean and run every test, twice: plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
@@ -9,7 +9,8 @@
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
 #   make lab CH=NN    a student tree with chapter NN's stage cut out (labs/)
 #   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
-#   make bench        time chapter 07 against the raw KVM floor and QEMU
+#   make bench        time chapter 07 against the raw KVM floor and QEMU, and
+#                     chapter 09's MMIO writes against chapter 07's port I/O
 #   make vm           a shell in the emulated AMD machine (kvm_amd under
 #                     QEMU's TCG, no KVM needed here); CMD="..." runs one
 #   make test-vm      every KVM test, both builds, in that machine
@@ -57,9 +58,11 @@ CHAPTERS := \
 	05-set-registers \
 	06-run \
 	07-io-exits \
-	08-long-mode
+	08-long-mode \
+	09-mmio
 
 COMMON := \
+	bus \
 	guest \
 	io \
 	kvm \
@@ -67,18 +70,21 @@ COMMON := \
 	options \
 	run \
 	serial \
-	util
+	util \
+	vga \
+	virtio_mmio
 
-# Guests built into the programs: guest-asm/{real,long}/NAME.asm -> guest_NAME[].
+# Guests built into the programs: guest-asm/{real,long,rom}/NAME.asm -> guest_NAME[].
 EMBEDDED_GUESTS := \
 	compute \
+	firmware \
 	hello \
 	hello64 \
 	switch
 
 COMMON_OBJS := $(COMMON:%=$(BUILD)/obj/common/%.o)
 PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)
-GUEST_SRCS := $(sort $(wildcard guest-asm/real/*.asm guest-asm/long/*.asm))
+GUEST_SRCS := $(sort $(wildcard guest-asm/real/*.asm guest-asm/long/*.asm guest-asm/rom/*.asm))
 GUEST_BINS := $(GUEST_SRCS:guest-asm/%.asm=$(BUILD)/guests/%.bin)
 GUEST_HEADERS := $(EMBEDDED_GUESTS:%=$(BUILD)/gen/guest_%.h)
 TEST_GUEST_SRCS := $(sort $(wildcard tests/guests/*.asm))
@@ -91,11 +97,15 @@ FDCHECK := $(BUILD)/tests/fdcheck.so $(BUILD)/tests/fdcheck-leaky
 # Preloaded by lab 07's grader: a KVM_EXIT_IO whose data lies outside
 # struct kvm_run, which the program must refuse.
 BAD_EXIT_IO := $(BUILD)/tests/bad-exit-io.so
+# Chapter 09's tests of a KVM that lacks a capability (tests/capless/).
+CAPLESS := $(BUILD)/tests/capless.so
 FUZZ_GEN := $(BUILD)/tests/fuzz-gen
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
 BENCH_OUTS_COUNTS := 0 10000
 BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
-	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/outs-%.bin)
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/outs-%.bin) \
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-doorbell-%.bin) \
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-vga-%.bin)
 
 .PHONY: all clean crosscheck diff programs require run test
 .DEFAULT_GOAL := all
@@ -103,7 +113,7 @@ BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .DELETE_ON_ERROR:
 
 all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN) \
-	$(BAD_EXIT_IO)
+	$(BAD_EXIT_IO) $(CAPLESS)
 
 programs: $(PROGRAMS)
 
@@ -135,6 +145,10 @@ $(BUILD)/gen/guest_%.h: $(BUILD)/guests/long/%.bin
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)tools/bin2c.sh guest_$* $< $@
 
+$(BUILD)/gen/guest_%.h: $(BUILD)/guests/rom/%.bin
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)tools/bin2c.sh guest_$* $< $@
+
 # Long-mode guests share guest-asm/long/lib64.inc.
 $(filter $(BUILD)/guests/long/%,$(GUEST_BINS)): guest-asm/long/lib64.inc
 
@@ -161,12 +175,25 @@ $(BUILD)/bench/guests/outs-%.bin: bench/guests/outs.asm | require
 	@mkdir -p $(@D)
 	$(call say,NASM,$@)$(NASM) -f bin -DCOUNT=$* -o $@ $<
 
+# Chapter 09's: COUNT writes to the VGA screen, or to the virtio-mmio doorbell.
+$(BUILD)/bench/guests/mmio-vga-%.bin: bench/guests/mmio.asm | require
+	@mkdir -p $(@D)
+	$(call say,NASM,$@)$(NASM) -f bin -DCOUNT=$* -o $@ $<
+
+$(BUILD)/bench/guests/mmio-doorbell-%.bin: bench/guests/mmio.asm | require
+	@mkdir -p $(@D)
+	$(call say,NASM,$@)$(NASM) -f bin -DCOUNT=$* -DDOORBELL -o $@ $<
+
 # Built without the sanitizers: it is loaded into programs that may have them.
 $(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
 $(BAD_EXIT_IO): tests/shims/bad-exit-io.c | require
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+$(CAPLESS): tests/capless/capless.c | require
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 

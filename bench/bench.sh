@@ -11,7 +11,13 @@
 #      under chapter 07's run loop and under the floor's; the cost of one
 #      exit is the difference in CPU time against the same guest doing 0
 #      OUTs, divided by 10,000, so that start-up cancels out.
-#   3. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
+#   3. one device write in chapter 09: 10,000 4-byte writes to the VGA
+#      screen (each a KVM_EXIT_MMIO, or with --coalesced-mmio an entry in
+#      the ring) and to the virtio-mmio doorbell (each an exit, or with
+#      --ioeventfd a signal on an eventfd), less the same ROM making 0,
+#      divided by 10,000; each beside one port I/O exit of part 2, as a
+#      ratio of CPU times measured in this run.
+#   4. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
 #      from start to the guest's OUT to port 0xf4.
 #
 # BENCH_RUNS (default 31) and BENCH_QEMU_RUNS (default 5) set the runs;
@@ -32,7 +38,10 @@ outs_zero=$build/bench/guests/outs-0.bin
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-for f in "$timeit" "$raw" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits"; do
+mmio_dir=$build/bench/guests
+for f in "$timeit" "$raw" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
+	"$mmio_dir/mmio-vga-$outs_n.bin" "$mmio_dir/mmio-vga-0.bin" \
+	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin"; do
 	if [ ! -e "$f" ]; then
 		echo "bench: $f is missing: run make first" >&2
 		exit 2
@@ -120,7 +129,33 @@ if "$bin/07-io-exits" --stats "$outs_big" >/dev/null 2>"$tmp/stats"; then
 fi
 echo
 
-echo "3. QEMU booting the same image ($hello) with SeaBIOS, start to exit"
+echo "3. one device write in chapter 09, $outs_n 4-byte writes less 0, beside one port I/O exit (part 2)"
+labels=("plain MMIO exit, VGA, $outs_n" "plain MMIO exit, VGA, 0"
+	"--coalesced-mmio, VGA, $outs_n" "--coalesced-mmio, VGA, 0"
+	"plain MMIO exit, doorbell, $outs_n" "plain MMIO exit, doorbell, 0"
+	"--ioeventfd, doorbell, $outs_n" "--ioeventfd, doorbell, 0")
+m=$bin/09-mmio
+measure "$runs" /dev/null \
+	"m_exit 0 $m $mmio_dir/mmio-vga-$outs_n.bin" "m_exit0 0 $m $mmio_dir/mmio-vga-0.bin" \
+	"m_coal 0 $m --coalesced-mmio $mmio_dir/mmio-vga-$outs_n.bin" \
+	"m_coal0 0 $m --coalesced-mmio $mmio_dir/mmio-vga-0.bin" \
+	"m_bell 0 $m $mmio_dir/mmio-doorbell-$outs_n.bin" "m_bell0 0 $m $mmio_dir/mmio-doorbell-0.bin" \
+	"m_evfd 0 $m --ioeventfd $mmio_dir/mmio-doorbell-$outs_n.bin" \
+	"m_evfd0 0 $m --ioeventfd $mmio_dir/mmio-doorbell-0.bin"
+e_mexit=$(per_exit_us "$m_exit_cpu" "$m_exit0_cpu")
+e_mcoal=$(per_exit_us "$m_coal_cpu" "$m_coal0_cpu")
+e_mbell=$(per_exit_us "$m_bell_cpu" "$m_bell0_cpu")
+e_mevfd=$(per_exit_us "$m_evfd_cpu" "$m_evfd0_cpu")
+echo "    per write, CPU time: MMIO exit $e_mexit us (VGA), $e_mbell us (doorbell);" \
+	"coalesced $e_mcoal us; ioeventfd $e_mevfd us; port I/O exit (part 2) $e_ch07 us"
+r_mexit=$(ratio "$e_mexit" "$e_ch07")
+r_mcoal=$(ratio "$e_mcoal" "$e_ch07")
+r_mevfd=$(ratio "$e_mevfd" "$e_ch07")
+echo "    against one port I/O exit: MMIO exit ${r_mexit}x, coalesced MMIO ${r_mcoal}x, ioeventfd ${r_mevfd}x"
+echo "    (coalesced: one exit per 170 writes, when the ring is full; ioeventfd: none)"
+echo
+
+echo "4. QEMU booting the same image ($hello) with SeaBIOS, start to exit"
 qemu=$(command -v "${BENCH_QEMU:-qemu-system-x86_64}" || true)
 if [ -z "$qemu" ]; then
 	echo "    skipped: ${BENCH_QEMU:-qemu-system-x86_64} is not installed"
@@ -162,6 +197,7 @@ echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict 
 	"$(ratio "$t_ch07_cpu" "$t_raw_cpu")x in CPU time"
 echo "  per exit     ${per_exit}x the raw loop, CPU time (target <= 1.05: $(verdict "$per_exit" "<=" 1.05));" \
 	"$(ratio "$w_ch07" "$w_raw")x by wall clock"
+echo "  MMIO write  ${r_mexit}x a port I/O exit by MMIO exit, ${r_mcoal}x coalesced, ${r_mevfd}x by ioeventfd (CPU time)"
 if [ -n "${quick:-}" ]; then
 	echo "  QEMU         ${quick}x quicker than -accel $accel, wall clock (target >= 100: $(verdict "$quick" ">=" 100))"
 else

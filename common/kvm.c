@@ -126,6 +126,16 @@ static void trace_arg(unsigned long request, void *arg, int ret)
 			(unsigned long long)r->guest_phys_addr,
 			(unsigned long long)r->memory_size,
 			(unsigned long long)r->userspace_addr);
+	} else if (request == KVM_REGISTER_COALESCED_MMIO) {
+		const struct kvm_coalesced_mmio_zone *z = arg;
+
+		fprintf(stderr, ", {addr 0x%llx, size 0x%x}", (unsigned long long)z->addr, z->size);
+	} else if (request == KVM_IOEVENTFD) {
+		const struct kvm_ioeventfd *e = arg;
+
+		fprintf(stderr, ", {addr 0x%llx, len %u, fd %d, flags 0x%x, datamatch 0x%llx}",
+			(unsigned long long)e->addr, e->len, e->fd, e->flags,
+			(unsigned long long)e->datamatch);
 	} else if (request == KVM_SET_REGS) {
 		const struct kvm_regs *r = arg;
 
@@ -279,6 +289,14 @@ void kvm_open(struct kvm *kvm, const char *path)
 	}
 	kvm->vcpu_mmap_size = kvm_ioctl_or_die(kvm->fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
 	// LAB END
+}
+
+void kvm_fd_close(int fd)
+{
+	if (fd < 0)
+		return;
+	forget_fd(fd);
+	close(fd);
 }
 
 void kvm_close(struct kvm *kvm)

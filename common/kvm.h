@@ -68,6 +68,9 @@ const char *kvm_fd_role_of(int fd);
  * traced and counted. */
 void kvm_fd_run(int fd, const struct kvm_run *run, size_t size);
 
+/* Forget an fd given a role above, and close it (-1: nothing to do). */
+void kvm_fd_close(int fd);
+
 /* Chapter 01's error explanations for a device that cannot be used. */
 noreturn void kvm_die_open(const char *path, int err);
 noreturn void kvm_die_not_kvm(const char *path, int err);

@@ -62,9 +62,10 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	char default_timeout[160];
 
 	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
-	snprintf(line, sizeof(line), "[--device PATH]%s%s%s",
+	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s",
 		 features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
 		 features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
+		 features & OPT_MMIO ? " [--coalesced-mmio] [--ioeventfd]" : "",
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fputs(prefix, out);
 	wrap(out, line, (int)strlen(prefix), (int)strlen(prefix));
@@ -87,6 +88,14 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		help_item(out, "--real-mode", "load the guest at 0x7c00 and start it in "
 			  "real mode, as chapter 07 does, for a guest that switches to long "
 			  "mode itself (guest-asm/long/switch.asm)");
+	}
+	if (features & OPT_MMIO) {
+		help_item(out, "--coalesced-mmio", "queue the guest's writes to the VGA text screen "
+			  "in the coalesced MMIO ring (KVM_REGISTER_COALESCED_MMIO) instead of an "
+			  "exit each; the monitor drains the ring");
+		help_item(out, "--ioeventfd", "let the kernel take writes to the virtio-mmio "
+			  "doorbell (QueueNotify, 0xd0050) and signal an eventfd (KVM_IOEVENTFD), "
+			  "with no exit");
 	}
 	help_item(out, "--help", "print this and exit");
 	if (features & OPT_GUEST) {
@@ -161,12 +170,23 @@ static double parse_seconds(const char *text)
 void options_parse(struct options *opts, int argc, char **argv, unsigned features,
 		   const char *purpose, const char *guest_note)
 {
-	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK, O_REAL_MODE };
+	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK, O_REAL_MODE,
+	       O_COALESCED, O_IOEVENTFD };
 	static const struct option with_long[] = {
 		{ "break", required_argument, NULL, O_BREAK },
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "real-mode", no_argument, NULL, O_REAL_MODE },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "trace", no_argument, NULL, O_TRACE },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option with_mmio[] = {
+		{ "coalesced-mmio", no_argument, NULL, O_COALESCED },
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "ioeventfd", no_argument, NULL, O_IOEVENTFD },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "trace", no_argument, NULL, O_TRACE },
@@ -194,9 +214,12 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	opts->stats = false;
 	opts->breaks = NULL;
 	opts->real_mode = false;
+	opts->coalesced_mmio = false;
+	opts->ioeventfd = false;
 
 	opterr = 0; /* getopt's own messages are two lines; ours are one */
 	while ((c = getopt_long(argc, argv, ":", features & OPT_LONG ? with_long :
+				features & OPT_MMIO ? with_mmio :
 				features & OPT_RUN ? all : basic, NULL)) != -1) {
 		switch (c) {
 		case O_BREAK:
@@ -204,6 +227,12 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 			break;
 		case O_REAL_MODE:
 			opts->real_mode = true;
+			break;
+		case O_COALESCED:
+			opts->coalesced_mmio = true;
+			break;
+		case O_IOEVENTFD:
+			opts->ioeventfd = true;
 			break;
 		case O_DEVICE:
 			if (optarg[0] == '\0')

@@ -9,6 +9,7 @@ enum {
 	OPT_GUEST = 1 << 0, /* an optional guest image path */
 	OPT_RUN = 1 << 1,   /* --trace, --timeout, --stats: it runs a guest */
 	OPT_LONG = 1 << 2,  /* chapter 08: --break PART, --real-mode */
+	OPT_MMIO = 1 << 3,  /* chapter 09: --coalesced-mmio, --ioeventfd */
 };
 
 #define DEFAULT_TIMEOUT_SECONDS 10.0
@@ -21,6 +22,8 @@ struct options {
 	bool stats;          /* --stats */
 	const char *breaks;  /* --break PART, NULL when not given */
 	bool real_mode;      /* --real-mode */
+	bool coalesced_mmio; /* --coalesced-mmio */
+	bool ioeventfd;      /* --ioeventfd */
 };
 
 /* Parse argv. purpose is one line saying what the program shows, guest_note

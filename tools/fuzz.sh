@@ -10,7 +10,8 @@
 # kept in build/fuzz-failures/ with a .txt saying why and how to replay it.
 # (make fuzz SEED=1 COUNT=10000; make test runs a short one.)
 # FUZZ_PROGRAM names another chapter to run them through: 08-long-mode
-# enters each one in 64-bit mode at 0x100000 (its own RAM and layout).
+# enters each one in 64-bit mode at 0x100000 (its own RAM and layout);
+# 09-mmio gets ROM images that reach its MMIO devices and the hole.
 set -u
 prog=${FUZZ_PROGRAM:-07-io-exits}
 
@@ -77,7 +78,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
 [ -x "$build/bin/$prog" ] || { echo "fuzz: no program $build/bin/$prog: give FUZZ_PROGRAM=07-io-exits or another chapter that runs guests" >&2; exit 64; }
-"$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" || exit 2
+# Chapter 09 runs ROM images: the same random code, with MMIO pieces and a
+# reset vector at the end (tests/fuzz/fuzz-gen.c, "rom").
+"$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" $([ "$prog" = 09-mmio ] && echo rom) || exit 2
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 jobs=$(nproc 2>/dev/null || echo 2)
 started=$(date +%s)

@@ -75,6 +75,14 @@ if [ -x "$bin/08-long-mode" ]; then
 		check /dev/null - 08-long-mode --break "$part"
 	done
 fi
+# Chapter 09: every way round an exit, and every ROM test guest.
+if [ -x "$bin/09-mmio" ]; then
+	check /dev/null - 09-mmio --trace --stats --coalesced-mmio --ioeventfd
+	for guest in "$guests"/rom-*.bin "$guests"/lab-*.bin; do
+		check /dev/null - 09-mmio --timeout 1 --coalesced-mmio "$guest"
+	done
+	check /dev/null - 09-mmio "$logs/no-such-guest.bin"
+fi
 # The ways out through die(): bad command line, no KVM, bad guest image.
 check /dev/null - 07-io-exits --frobnicate
 check /dev/null - 01-open-kvm --device /dev/null

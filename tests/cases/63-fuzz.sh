@@ -19,3 +19,19 @@ $ERR"
 	expect_out_has "fuzz: no crash, no sanitizer report, no hang, every status as reported"
 fi
 end
+
+begin "fuzz: ${FUZZ_ROM_COUNT:-100} random ROM images of seed ${FUZZ_SEED:-1} reach chapter 09's MMIO and end cleanly"
+needs_kvm
+if [ -z "$TEST_SKIP" ] && [ -x "$BIN/09-mmio" ]; then
+	FUZZ_PROGRAM=09-mmio FUZZ_FAILURES=$BUILD_DIR/fuzz-failures tools/fuzz.sh "$BUILD_DIR" \
+		"${FUZZ_SEED:-1}" "${FUZZ_ROM_COUNT:-100}" 0.1 >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+	STATUS=$?
+	OUT=$(cat "$TMP_DIR/out")
+	ERR=$(cat "$TMP_DIR/err")
+	[ "$STATUS" -eq 0 ] || fail "tools/fuzz.sh exited $STATUS:
+$OUT
+$ERR"
+	expect_out_has "through $BUILD_DIR/bin/09-mmio"
+	expect_out_has "fuzz: no crash, no sanitizer report, no hang, every status as reported"
+fi
+end

@@ -69,3 +69,26 @@ expect_out_has "10001 exits to the monitor"
 expect_out_has "skipped: no-such-qemu is not installed"
 expect_out_has "sudo apt-get install -y qemu-system-x86"
 end
+
+begin "bench: chapter 09's write guests make exactly their count of writes, each way"
+needs_kvm
+if [ -x "$BIN/09-mmio" ]; then
+	for count in 0 10000; do
+		run 09-mmio --stats "$BUILD_DIR/bench/guests/mmio-vga-$count.bin"
+		expect_status 0
+		expect_err_has "stats: KVM_EXIT_MMIO by device: vga-text $count, virtio-mmio 0,"
+		run 09-mmio --stats --coalesced-mmio "$BUILD_DIR/bench/guests/mmio-vga-$count.bin"
+		expect_status 0
+		# the ring holds 169: every 170th write exits, the rest are drained
+		expect_err_has "stats: KVM_EXIT_MMIO by device: vga-text $((count / 170)),"
+		expect_err_has "stats: coalesced MMIO: $((count - count / 170)) writes taken from the ring"
+		run 09-mmio --stats "$BUILD_DIR/bench/guests/mmio-doorbell-$count.bin"
+		expect_status 0
+		expect_err_has "virtio-mmio: QueueNotify written $count times: $count by an exit, 0 through the eventfd"
+		run 09-mmio --stats --ioeventfd "$BUILD_DIR/bench/guests/mmio-doorbell-$count.bin"
+		expect_status 0
+		expect_err_has "stats: KVM_EXIT_MMIO by device: vga-text 0, virtio-mmio 0,"
+		expect_err_has "virtio-mmio: QueueNotify written $count times: 0 by an exit, $count through the eventfd"
+	done
+fi
+end

@@ -1,6 +1,14 @@
 /* fuzz-gen.c - random real-mode guests for make fuzz (tools/fuzz.sh).
  *
- *   fuzz-gen SEED FIRST COUNT DIR   writes DIR/FIRST.bin ... one per guest
+ *   fuzz-gen SEED FIRST COUNT DIR [rom]   writes DIR/FIRST.bin ... one per guest
+ *
+ * With "rom", each guest is a ROM image for chapter 09 instead: the same
+ * kind of random code, with pieces added that reach its MMIO devices, the
+ * hole, and the ROM itself (reads and writes of 1, 2, 4 and 8 bytes at
+ * 0xb8000, 0xd0000, 0xa0000, 0xc0000, 0xf0000, through CS into the ROM),
+ * and 16 bytes at the end, at the reset vector, that jump to its start.
+ * Without it, the guests are exactly those of earlier versions: the
+ * numbers drawn for them do not change.
  *
  * Guest N depends only on SEED and N, so any failure can be made again
  * from those two numbers alone. A quarter of the guests are plain random
@@ -18,6 +26,9 @@
 #include <string.h>
 
 #define GUEST_MAX 512
+#define RESET_STUB 16 /* ROM images: the bytes at 0xfffffff0 */
+
+static int rom_mode; /* chapter 09's ROM images, with MMIO pieces */
 
 /* splitmix64: a tiny generator with good output from any seed, and the
  * same numbers on every machine (rand() promises neither). */
@@ -68,7 +79,7 @@ static void piece(struct guest *g, uint64_t *st)
 	uint32_t dword = (uint32_t)next(st);
 	uint8_t code[16];
 
-	switch (below(st, 20)) {
+	switch (below(st, rom_mode ? 26 : 20)) {
 	case 0: case 1: case 2: {                   /* random bytes */
 		unsigned n = 1 + below(st, 8);
 
@@ -148,6 +159,34 @@ static void piece(struct guest *g, uint64_t *st)
 		if (below(st, 4) == 0)
 			emit(g, (uint8_t[]){ 0xb0, (uint8_t)next(st), 0xe6, 0xf4 }, 4);
 		break;
+	case 20: case 21: case 22: case 23: case 24: { /* mov ax, seg; mov es, ax; an access */
+		static const uint16_t segs[] = { 0xb800, 0xd000, 0xa000, 0xc000, 0xf000,
+						 0xbfff, 0xffff, 0x0000 };
+		static const uint16_t offs[] = { 0x0000, 0x0004, 0x0008, 0x000c, 0x0050,
+						 0x0051, 0x7ffe, 0xfffc };
+		uint16_t seg = below(st, 8) ? segs[below(st, 8)] : word;
+		uint16_t off = below(st, 4) ? offs[below(st, 8)] : (uint16_t)dword;
+		static const uint8_t ops[][4] = {
+			{ 0x26, 0xa0 },             /* mov al, [es:off] */
+			{ 0x26, 0xa1 },             /* mov ax, [es:off] */
+			{ 0x66, 0x26, 0xa1 },       /* mov eax, [es:off] */
+			{ 0x26, 0xa2 },             /* mov [es:off], al */
+			{ 0x26, 0xa3 },             /* mov [es:off], ax */
+			{ 0x66, 0x26, 0xa3 },       /* mov [es:off], eax */
+			{ 0x26, 0x0f, 0x6f, 0x06 }, /* movq mm0, [es:off] */
+			{ 0x26, 0x0f, 0x7f, 0x06 }, /* movq [es:off], mm0 */
+		};
+		static const uint8_t lens[] = { 2, 2, 3, 2, 2, 3, 4, 4 };
+		unsigned k = below(st, 8);
+
+		emit(g, (uint8_t[]){ 0xb8, (uint8_t)seg, (uint8_t)(seg >> 8), 0x8e, 0xc0 }, 5);
+		emit(g, ops[k], lens[k]);
+		emit(g, (uint8_t[]){ (uint8_t)off, (uint8_t)(off >> 8) }, 2);
+		break;
+	}
+	case 25:                                    /* mov [cs:off], al: a write to the ROM */
+		emit(g, (uint8_t[]){ 0x2e, 0xa2, (uint8_t)word, (uint8_t)(word >> 8) }, 4);
+		break;
 	default: {                                  /* a short loop back */
 		uint8_t back = (uint8_t)(0x100 - 2 - below(st, 12));
 
@@ -157,6 +196,21 @@ static void piece(struct guest *g, uint64_t *st)
 	}
 }
 
+/* A ROM image ends at 4 GiB: its last 16 bytes are at 0xfffffff0, CS base
+ * 0xffff0000, IP 0xfff0. There: a near jump back to the image's first
+ * byte (CS unchanged), then random bytes. */
+static void add_reset_stub(struct guest *g, uint64_t *st)
+{
+	size_t code = g->len > GUEST_MAX - RESET_STUB ? GUEST_MAX - RESET_STUB : g->len;
+	uint16_t start = (uint16_t)(0x10000 - (code + RESET_STUB));
+	uint16_t rel = (uint16_t)(start - (0xfff0 + 3));
+
+	g->len = code;
+	emit(g, (uint8_t[]){ 0xe9, (uint8_t)rel, (uint8_t)(rel >> 8) }, 3);
+	while (g->len < code + RESET_STUB)
+		g->bytes[g->len++] = (uint8_t)next(st);
+}
+
 static void make_guest(struct guest *g, uint64_t seed, uint64_t index)
 {
 	uint64_t st = seed * 0x2545f4914f6cdd1dull ^ index;
@@ -164,14 +218,18 @@ static void make_guest(struct guest *g, uint64_t seed, uint64_t index)
 
 	next(&st); /* mix the seed and index in before the first use */
 	size = 1 + below(&st, GUEST_MAX);
+	if (rom_mode && size > GUEST_MAX - RESET_STUB)
+		size = GUEST_MAX - RESET_STUB;
 	g->len = 0;
 	if (below(&st, 4) == 0) {
 		while (g->len < size)
 			g->bytes[g->len++] = (uint8_t)next(&st);
-		return;
+	} else {
+		while (g->len < size)
+			piece(g, &st);
 	}
-	while (g->len < size)
-		piece(g, &st);
+	if (rom_mode)
+		add_reset_stub(g, &st);
 }
 
 static unsigned long long number(const char *text, const char *what)
@@ -194,8 +252,10 @@ int main(int argc, char **argv)
 	struct guest g;
 	char path[4096];
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: fuzz-gen SEED FIRST COUNT DIR\n");
+	if (argc == 6 && strcmp(argv[5], "rom") == 0)
+		rom_mode = 1;
+	else if (argc != 5) {
+		fprintf(stderr, "usage: fuzz-gen SEED FIRST COUNT DIR [rom]\n");
 		return 64;
 	}
 	seed = number(argv[1], "SEED");

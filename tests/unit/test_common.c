@@ -182,7 +182,7 @@ static void test_io_decoding(void)
 	CHECK_EQ("io: ...with the first byte as the status", 42, status);
 
 	fake_io(&f, KVM_EXIT_IO_OUT, 2, 0x3f7, 1, "ab", 2);
-	bus.unknown_reports = UNKNOWN_PORT_REPORTS + 1; /* no ioctl on a fake fd */
+	bus.bus.unknown_reports[BUS_PIO] = UNKNOWN_PORT_REPORTS + 1; /* no ioctl on a fake fd */
 	io_capture(&f, &bus, &status, out, sizeof(out));
 	CHECK_STR("io: a word at 0x3f7 sends its high byte to 0x3f8", "b", out);
 
