@@ -56,6 +56,8 @@ for build in "$@"; do
 	BUILD_DIR=$build
 	echo "== tests on $build ${VARIANT:+(AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer)}"
 	for file in tests/cases/*.sh; do
+		# Where only the KVM tests run, a file with none is not read at all.
+		[ "${TESTS_ONLY:-}" = kvm ] && ! grep -q needs_kvm "$file" && continue
 		started=$SECONDS
 		. "$file"
 		# TEST_TIMES=1: how long each file took (make test-vm sets it).
