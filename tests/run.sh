@@ -15,17 +15,21 @@ for fd in /proc/$$/fd/*; do
 done
 
 # Can KVM be used here? If not, every KVM test is skipped, loudly.
+# (KVM_STEPS_KVM_NODE, KVM_STEPS_VM_SH and TEST_FILES let 16-vm.sh try this
+# file's own logic: another device node, a stand-in machine, fewer files.)
+KVM_NODE=${KVM_STEPS_KVM_NODE:-/dev/kvm}
+VM_SH=${KVM_STEPS_VM_SH:-tools/vm.sh}
 KVM_UNUSABLE=""
-if [ ! -e /dev/kvm ]; then
-	KVM_UNUSABLE="/dev/kvm does not exist"
-elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	KVM_UNUSABLE="/dev/kvm is not readable and writable by $(id -un)"
+if [ ! -e "$KVM_NODE" ]; then
+	KVM_UNUSABLE="$KVM_NODE does not exist"
+elif [ ! -r "$KVM_NODE" ] || [ ! -w "$KVM_NODE" ]; then
+	KVM_UNUSABLE="$KVM_NODE is not readable and writable by $(id -un)"
 fi
 # Without a usable /dev/kvm, the KVM tests run in the emulated AMD machine
 # (make test-vm) instead, unless KVM_STEPS_NO_VM=1 asks for skips.
 IN_VM=""
 if [ -n "$KVM_UNUSABLE" ] && [ -z "${TESTS_ONLY:-}" ] && [ -z "${KVM_STEPS_NO_VM:-}" ] &&
-	tools/vm.sh --check; then
+	"$VM_SH" --check; then
 	echo "NOTE: $KVM_UNUSABLE: the KVM tests run in the emulated AMD machine instead (make test-vm; book appendix E)"
 	IN_VM=1
 	TESTS_ONLY=host
@@ -55,7 +59,7 @@ for build in "$@"; do
 	UNIT=$build/tests/unit
 	BUILD_DIR=$build
 	echo "== tests on $build ${VARIANT:+(AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer)}"
-	for file in tests/cases/*.sh; do
+	for file in ${TEST_FILES:-tests/cases/*.sh}; do
 		# Where only the KVM tests run, a file with none is not read at all.
 		[ "${TESTS_ONLY:-}" = kvm ] && ! grep -q needs_kvm "$file" && continue
 		started=$SECONDS
@@ -70,7 +74,7 @@ if [ -n "$IN_VM" ]; then
 	dirs=""
 	for build in "$@"; do dirs="$dirs ${build%%:*}"; done
 	echo "== the KVM tests, in the emulated AMD machine (tools/vm.sh)"
-	tools/vm.sh "TESTS_ONLY=kvm tests/run.sh$dirs" | tee "$TMP_DIR/vm.log"
+	"$VM_SH" "TESTS_ONLY=kvm tests/run.sh$dirs" | tee "$TMP_DIR/vm.log"
 	counts=$(tail -n 1 "$TMP_DIR/vm.log")
 	case $counts in
 	[0-9]*" passed, "[0-9]*" failed"*)
