@@ -163,13 +163,28 @@ expect_err_has "stats:   KVM_EXIT_MMIO                          12"
 expect_err_has "  |kvm-steps chapter 09: this screen is memory at 0xb8000                          |"
 end
 
-begin "mmio: the coalesced ring holds 169 writes; the 170th exits, after the ring is drained"
+# The ring has 170 entries and keeps one free. Linux 6.12 checks
+# "(insert + 1) % KVM_COALESCED_MMIO_MAX == first" and holds 169: 300
+# writes are 169 in the ring, 1 exit, 130 in the ring. Earlier kernels,
+# Debian's 6.1 in the emulated AMD machine among them, computed the room
+# as (first - last - 1) % 170 on unsigned numbers, which is 0 at last 85
+# when first is 0 (book chapter 09): 85, 1 exit, 169, 1 exit, 44. (6.11
+# was not checked; a kernel between that has the fix fails here, saying so.)
+kernel=$(uname -r)
+kernel_mm=$(echo "$kernel" | sed -E 's/^([0-9]+)\.([0-9]+).*/\1 \2/')
+set -- $kernel_mm
+if [ "$1" -gt 6 ] || { [ "$1" -eq 6 ] && [ "$2" -ge 12 ]; }; then
+	ring_exits=1 ring_writes=299 ring_check="holds 169 writes; the 170th exits"
+else
+	ring_exits=2 ring_writes=298 ring_check="is full at 85 the first time (the old unsigned check)"
+fi
+begin "mmio: on Linux $kernel the coalesced ring $ring_check, and is drained in order"
 needs_kvm
 run 09-mmio --stats --coalesced-mmio "$TGUESTS/rom-ring.bin"
 expect_status 0
 expect_out_text "ring"
-expect_err_has "stats: KVM_EXIT_MMIO by device: vga-text 1,"
-expect_err_has "stats: coalesced MMIO: 299 writes taken from the ring"
+expect_err_has "stats: KVM_EXIT_MMIO by device: vga-text $ring_exits,"
+expect_err_has "stats: coalesced MMIO: $ring_writes writes taken from the ring"
 expect_err_has "  |************************************************************                    |"
 end
 
