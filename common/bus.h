@@ -1,7 +1,7 @@
 /* bus.h - the monitor's device bus: which device answers an address.
  *
  * A device is an address range and a read and a write function, as in
- * kvmtool (ioport__register(), kvm__register_mmio()) and crosvm's Bus.
+ * kvmtool (kvm__register_pio(), kvm__register_mmio()) and crosvm's Bus.
  * There are two address spaces, kept apart as the kernel keeps them in
  * kvm->buses[] (created by kvm_create_vm() in virt/kvm/kvm_main.c):
  * BUS_PIO is the twin of KVM_PIO_BUS, the 64 KiB of I/O ports IN and OUT

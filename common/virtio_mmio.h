@@ -17,8 +17,10 @@
  * Every other offset of the 0x200-byte window reads 0 and ignores
  * writes, as do writes to the read-only registers; an access of the wrong
  * size or alignment reads 0 and is ignored too (the specification forbids
- * it). QueueNotify is the register that real monitors hand to the kernel
- * with KVM_IOEVENTFD (QEMU's virtio_mmio_ioeventfd_assign(), kvmtool's
+ * it for the registers; the device-specific space from 0x100, which may
+ * be read in narrower pieces, is empty here). QueueNotify is the
+ * register that real monitors hand to the kernel with KVM_IOEVENTFD
+ * (QEMU's virtio_mmio_ioeventfd_assign(), kvmtool's
  * virtio_mmio_init_ioeventfd()): a write to it then completes inside the
  * kernel, with a signal on an eventfd and no exit. */
 #ifndef KVM_STEPS_VIRTIO_MMIO_H

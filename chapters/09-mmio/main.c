@@ -121,11 +121,11 @@ static uint8_t *map_anonymous(uint64_t size, const char *what)
 }
 
 // ANCHOR: add-slots
-/* Four slots where chapter 03 had one. KVM keeps them sorted by address
- * (a memslot is found by a binary search of the guest frame number);
- * any address no slot covers is MMIO. The two ROM slots share one buffer:
- * a write the guest cannot make through either, the host could make to
- * both at once. */
+/* Four slots where chapter 03 had one. KVM keeps them in a tree ordered
+ * by address (a memslot is found by walking it by guest frame number,
+ * after a look at the slot used last); any address no slot covers is
+ * MMIO. The two ROM slots share one buffer: a write the guest cannot make
+ * through either, the host could make to both at once. */
 static void add_memory_map(struct kvm_vm *vm, struct machine *m)
 {
 	uint8_t *rom = map_anonymous(ROM_SIZE, "firmware ROM");
