@@ -72,7 +72,8 @@ if [ -f /etc/vm.cmd ]; then
 	if [ -n "${VM_TTY:-}" ]; then
 		setsid cttyhack chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && . /tmp/.vm-cmd"
 	else
-		setsid cttyhack chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && . /tmp/.vm-cmd" </dev/null
+		# (No cttyhack here: it would make the console standard input again.)
+		setsid chroot /root "$@" /bin/bash -c "cd '$VM_TREE' && . /tmp/.vm-cmd" </dev/null
 	fi
 	status=$?
 else
