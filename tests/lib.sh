@@ -26,7 +26,7 @@
 PASSED=0 FAILED=0 SKIPPED=0
 OUT="" ERR="" STATUS=0
 TEST_NAME="" TEST_FAIL="" TEST_SKIP="" TEST_KVM=""
-: "${TESTS_ONLY:=}"
+TESTS_ONLY="" # only tests/run.sh sets it, after reading this file
 # The module that serves /dev/kvm here (chapter 01 names it the same way).
 BACKEND=unknown
 for module in kvm_intel kvm_amd kvm_pvm; do
