@@ -53,8 +53,8 @@ struct exit_name {
 };
 
 static const struct exit_name exits[] = {
-	{ KVM_EXIT_UNKNOWN, "KVM_EXIT_UNKNOWN", "the hardware exited for a reason KVM could not name" },
-	{ KVM_EXIT_EXCEPTION, "KVM_EXIT_EXCEPTION", "the guest raised an exception KVM passes up (unused on x86 today)" },
+	{ KVM_EXIT_UNKNOWN, "KVM_EXIT_UNKNOWN", "no exit reason was set (vcpu_run() starts with this one; VT-x also gives it for an ENCLS leaf it does not handle)" },
+	{ KVM_EXIT_EXCEPTION, "KVM_EXIT_EXCEPTION", "the guest raised an exception KVM intercepted and cannot handle itself (VT-x: handle_exception_nmi()); run->ex has its vector and error code" },
 	{ KVM_EXIT_IO, "KVM_EXIT_IO", "the guest ran IN or OUT on a port no in-kernel device owns" },
 	{ KVM_EXIT_HYPERCALL, "KVM_EXIT_HYPERCALL", "the guest made a hypercall the kernel hands to user space" },
 	{ KVM_EXIT_DEBUG, "KVM_EXIT_DEBUG", "a breakpoint or single step set with KVM_SET_GUEST_DEBUG was hit" },
