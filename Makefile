@@ -262,7 +262,7 @@ book-vm: all
 test-vm:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 all
-	@tools/vm.sh "TESTS_ONLY=kvm TEST_TIMES=1 tests/run.sh build build/san"
+	@tools/test-vm.sh build build/san
 
 # The book's excerpts and shown outputs, taken again from the sources and
 # the programs; make test fails when they drift (tests/cases/40-book.sh).
