@@ -81,7 +81,9 @@ if [ -n "$IN_VM" ]; then
 	for build in "$@"; do dirs="$dirs ${build%%:*}"; done
 	echo "== the KVM tests, in the emulated AMD machine (tools/vm.sh)"
 	"$VM_SH" "TESTS_ONLY=kvm tests/run.sh$dirs" | tee "$TMP_DIR/vm.log"
-	counts=$(tail -n 1 "$TMP_DIR/vm.log")
+	# The last count line (the machine's kernel may say "reboot: Power
+	# down" after it).
+	counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$TMP_DIR/vm.log" | tail -n 1)
 	case $counts in
 	[0-9]*" passed, "[0-9]*" failed"*)
 		set -- $counts

@@ -32,7 +32,8 @@ passed=0 failed=0 skipped=0 n=0 backend=""
 for build in "$@"; do
 	n=$((n + 1))
 	cat "$logs/$n"
-	line=$(tail -n 1 "$logs/$n")
+	# (The machine's kernel may say "reboot: Power down" after it.)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$logs/$n" | tail -n 1)
 	case $line in
 	[0-9]*" passed, "[0-9]*" failed"*)
 		set -- $line

@@ -83,4 +83,6 @@ else
 fi
 echo "$status" >/dev/ttyS1
 sync
+# The command's output ends the console; the kernel's "Power down" need not.
+echo 0 >/proc/sys/kernel/printk
 poweroff -f

@@ -17,6 +17,7 @@ fi
 echo "stand-in machine ran: $*"
 echo "backend: kvm_amd"
 echo "5 passed, 1 failed"
+echo "[    7.123456] reboot: Power down"
 exit 1
 STUB
 	chmod +x "$vm_stub"
