@@ -562,11 +562,10 @@ int main(int argc, char **argv)
 	prog_init(argv[0]);
 	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN | OPT_MMIO,
 		      "Chapter 09: MMIO, and the PC's memory map: RAM, a hole with devices, ROM.",
-		      "is a ROM image of up to 64 KiB,\n"
-		      "                      placed to end at 4 GiB (and at 1 MiB), its last 16 bytes\n"
-		      "                      at the reset vector 0xfffffff0; COM1 (0x3f8) is standard\n"
-		      "                      input and output, OUT to port 0xf4 ends the run, the\n"
-		      "                      VGA text screen at 0xb8000 is drawn at the end");
+		      "is a ROM image of up to 64 KiB, placed to end at 4 GiB (and "
+		      "at 1 MiB), its last 16 bytes at the reset vector 0xfffffff0; "
+		      "COM1 (0x3f8) is standard input and output, OUT to port 0xf4 "
+		      "ends the run, the VGA text screen at 0xb8000 is drawn at the end");
 	if (opts.stats)
 		stats_enable();
 	if (opts.trace)

@@ -95,7 +95,8 @@ for chapter in "$BIN"/[0-9][0-9]-*; do
 	[ -s "$TMP_DIR/wide" ] && fail "$(cat "$TMP_DIR/wide")"
 	# An option's text starts at column 23; a line that goes on with it
 	# starts there too, never further left or right.
-	awk '/^  -|^  GUEST/ { opt = 1; next } opt && /^ +[^ ]/ { match($0, /^ +/); if (RLENGTH != 22) print "line " NR ": " $0; next } { opt = 0 }' \
+	# (A text wrapped by hand as well breaks into lines indented by one space.)
+	awk '/^ [^ ]/ { print "line " NR ": " $0; next } /^  -|^  GUEST/ { opt = 1; next } opt && /^ +[^ ]/ { match($0, /^ +/); if (RLENGTH != 22) print "line " NR ": " $0; next } { opt = 0 }' \
 		"$TMP_DIR/out" >"$TMP_DIR/ragged"
 	[ -s "$TMP_DIR/ragged" ] && fail "continuation lines not at column 23:
 $(cat "$TMP_DIR/ragged")"
