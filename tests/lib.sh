@@ -78,6 +78,29 @@ backend: (this host)'
 		-e "$backend_rule"
 }
 
+# add_counts FILE: add the last "N passed, N failed[, N skipped]" line of
+# FILE, a report of tests/run.sh, to PASSED, FAILED and SKIPPED; status 1
+# if it has none. (make test-vm, make test's fallback and .ci/run add up
+# the runs they start with it.)
+add_counts() {
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -n 1)
+	[ -n "$line" ] || return 1
+	set -- $line
+	PASSED=$((PASSED + $1)) FAILED=$((FAILED + $3))
+	[ $# -ge 6 ] && SKIPPED=$((SKIPPED + $5))
+	return 0
+}
+
+# The closing line: "N passed, N failed", and ", N skipped" if any were.
+print_counts() {
+	if [ "$SKIPPED" -gt 0 ]; then
+		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	else
+		echo "$PASSED passed, $FAILED failed"
+	fi
+}
+
 begin() {
 	TEST_NAME="$VARIANT$1" TEST_FAIL="" TEST_SKIP="" TEST_KVM=""
 	TEST_SHOWN_OUT="" TEST_SHOWN_ERR="" TEST_HUNG="" RAN="" RAN_STDIN=""

@@ -81,28 +81,14 @@ if [ -n "$IN_VM" ]; then
 	for build in "$@"; do dirs="$dirs ${build%%:*}"; done
 	echo "== the KVM tests, in the emulated AMD machine (tools/vm.sh)"
 	"$VM_SH" "TESTS_ONLY=kvm tests/run.sh$dirs" | tee "$TMP_DIR/vm.log"
-	# The last count line (the machine's kernel may say "reboot: Power
-	# down" after it).
-	counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$TMP_DIR/vm.log" | tail -n 1)
-	case $counts in
-	[0-9]*" passed, "[0-9]*" failed"*)
-		set -- $counts
-		PASSED=$((PASSED + $1)) FAILED=$((FAILED + $3))
-		[ -n "${6:-}" ] && SKIPPED=$((SKIPPED + $5))
-		;;
-	*)
+	if ! add_counts "$TMP_DIR/vm.log"; then
 		echo "FAIL the emulated AMD machine did not run the KVM tests (see above)"
 		FAILED=$((FAILED + 1))
-		;;
-	esac
+	fi
 fi
 
 echo
 echo "backend: $BACKEND${IN_VM:+ here, kvm_amd in the emulated AMD machine}"
-if [ "$SKIPPED" -gt 0 ]; then
-	echo "$SKIPPED test(s) skipped: ${KVM_UNUSABLE:-see SKIP lines above}"
-	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-else
-	echo "$PASSED passed, $FAILED failed"
-fi
+[ "$SKIPPED" -gt 0 ] && echo "$SKIPPED test(s) skipped: ${KVM_UNUSABLE:-see SKIP lines above}"
+print_counts
 [ "$FAILED" -eq 0 ]

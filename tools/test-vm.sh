@@ -8,9 +8,9 @@
 # many machines run at once.
 set -u
 cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh # add_counts, print_counts, and a TMP_DIR removed on exit
 
-logs=$(mktemp -d) || exit 2
-trap 'rm -rf "$logs"' EXIT
+logs=$TMP_DIR
 jobs=${VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 
@@ -28,31 +28,18 @@ for build in "$@"; do
 done
 wait
 
-passed=0 failed=0 skipped=0 n=0 backend=""
+n=0 backend=""
 for build in "$@"; do
 	n=$((n + 1))
 	cat "$logs/$n"
-	# (The machine's kernel may say "reboot: Power down" after it.)
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$logs/$n" | tail -n 1)
-	case $line in
-	[0-9]*" passed, "[0-9]*" failed"*)
-		set -- $line
-		passed=$((passed + $1)) failed=$((failed + $3))
-		[ -n "${6:-}" ] && skipped=$((skipped + $5))
-		;;
-	*)
+	if ! add_counts "$logs/$n"; then
 		echo "FAIL the machine for $build ended without its count (see above)"
-		failed=$((failed + 1))
-		;;
-	esac
+		FAILED=$((FAILED + 1))
+	fi
 	backend=$(sed -n 's/^backend: \([a-z_]*\).*/\1/p' "$logs/$n" | tail -n 1)
 done
 
 echo
 echo "backend: ${backend:-unknown} (the emulated AMD machine)"
-if [ "$skipped" -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
-fi
-[ "$failed" -eq 0 ]
+print_counts
+[ "$FAILED" -eq 0 ]

@@ -16,7 +16,7 @@ if [ -z "$VARIANT" ]; then
 		expect_out_match "^  NASM    $qb/tests/guests/loop.bin$"
 		grep -vE '^  [A-Z]+ +[^ ]+$' "$TMP_DIR/out" >"$TMP_DIR/other"
 		[ -s "$TMP_DIR/other" ] && fail "lines other than '  WHAT    file':
-	$(head -n 5 "$TMP_DIR/other")"
+$(head -n 5 "$TMP_DIR/other")"
 		rm -rf "$qb"
 		make --no-print-directory V=1 BUILD="$qb" "$qb/obj/common/util.o" "$qb/tests/guests/loop.bin" \
 			>"$TMP_DIR/out" 2>"$TMP_DIR/err"
@@ -30,7 +30,7 @@ if [ -z "$VARIANT" ]; then
 		STATUS=$?
 		expect_status 0
 		[ -s "$TMP_DIR/out" ] && fail "make -s printed:
-	$(head -n 5 "$TMP_DIR/out")"
+$(head -n 5 "$TMP_DIR/out")"
 		rm -rf "$qb"
 		end
 
@@ -44,7 +44,7 @@ if [ -z "$VARIANT" ]; then
 		expect_out_lacks "== tests on"
 		grep -n 'SAN=1' "$TMP_DIR/out" | grep -v 'tests/run.sh' >"$TMP_DIR/early"
 		[ -s "$TMP_DIR/early" ] && fail "the sanitized tree is built before the tests run:
-	$(cat "$TMP_DIR/early")"
+$(cat "$TMP_DIR/early")"
 		end
 	fi
 
