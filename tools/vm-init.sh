@@ -46,8 +46,6 @@ mount -t devtmpfs devtmpfs /root/dev
 mkdir -p /root/dev/pts /root/dev/shm
 mount -t devpts devpts /root/dev/pts
 mount -t tmpfs tmpfs /root/dev/shm
-mount -t tmpfs tmpfs /root/tmp
-mount -t tmpfs tmpfs /root/run
 # Bash's process substitution needs /dev/fd; devtmpfs has none.
 ln -sf /proc/self/fd /root/dev/fd
 ln -sf /proc/self/fd/0 /root/dev/stdin
@@ -55,6 +53,14 @@ ln -sf /proc/self/fd/1 /root/dev/stdout
 ln -sf /proc/self/fd/2 /root/dev/stderr
 
 . /etc/vm.conf
+# Fresh /tmp and /run, unless the tree lies below one of them (a clone in
+# /tmp): a tmpfs there would hide it. The overlay takes the writes anyway.
+for dir in /tmp /run; do
+	case $VM_TREE/ in
+	"$dir"/*) ;;
+	*) mount -t tmpfs tmpfs "/root$dir" ;;
+	esac
+done
 if [ -n "${VM_OUT:-}" ]; then
 	mkdir -p /root/vm-out
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 vmout /root/vm-out ||
