@@ -59,7 +59,8 @@ CHAPTERS := \
 	06-run \
 	07-io-exits \
 	08-long-mode \
-	09-mmio
+	09-mmio \
+	10-interrupts
 
 COMMON := \
 	bus \
@@ -68,6 +69,9 @@ COMMON := \
 	kvm \
 	names \
 	options \
+	pc \
+	pic \
+	pit \
 	run \
 	serial \
 	util \
@@ -80,7 +84,8 @@ EMBEDDED_GUESTS := \
 	firmware \
 	hello \
 	hello64 \
-	switch
+	switch \
+	timer
 
 COMMON_OBJS := $(COMMON:%=$(BUILD)/obj/common/%.o)
 PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)

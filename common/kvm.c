@@ -136,6 +136,8 @@ static void trace_arg(unsigned long request, void *arg, int ret)
 		fprintf(stderr, ", {addr 0x%llx, len %u, fd %d, flags 0x%x, datamatch 0x%llx}",
 			(unsigned long long)e->addr, e->len, e->fd, e->flags,
 			(unsigned long long)e->datamatch);
+	} else if (request == KVM_INTERRUPT) {
+		fprintf(stderr, ", {irq 0x%x}", ((const struct kvm_interrupt *)arg)->irq);
 	} else if (request == KVM_SET_REGS) {
 		const struct kvm_regs *r = arg;
 

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +48,68 @@ static uint8_t receive(struct serial *s)
 	return UART_EOT;
 }
 
+void serial_by_interrupt(struct serial *s)
+{
+	s->by_interrupt = true;
+}
+
+bool serial_wants_input(const struct serial *s)
+{
+	return s->by_interrupt && !s->rx_full && !s->input_ended;
+}
+
+// ANCHOR: take-input
+bool serial_take_input(struct serial *s)
+{
+	struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
+	unsigned char c;
+	ssize_t n;
+
+	if (!serial_wants_input(s) || poll(&in, 1, 0) <= 0)
+		return false;             /* full, ended, or nothing typed yet */
+	n = read(STDIN_FILENO, &c, 1);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return false;
+	if (n == 1) {
+		s->rx = c;
+	} else {                          /* the end of input: one EOT, then no more */
+		if (n < 0)
+			warn("cannot read standard input for the guest (port 0x3f8): %s; "
+			     "the guest gets 0x04 (EOT)", strerror(errno));
+		s->rx = UART_EOT;
+		s->input_ended = true;
+	}
+	s->rx_full = true;
+	s->received++;
+	return true;
+}
+
+bool serial_irq(const struct serial *s)
+{
+	return (s->ier & UART_IER_RDI) && s->rx_full;
+}
+// ANCHOR_END: take-input
+
+static uint8_t receive_by_interrupt(struct serial *s)
+{
+	s->rx_full = false;
+	return s->rx;
+}
+
+static uint8_t line_status(const struct serial *s)
+{
+	if (s->by_interrupt)
+		return (s->rx_full ? UART_LSR_DR : 0) | UART_LSR_THRE | UART_LSR_TEMT;
+	return UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT;
+}
+
+static uint8_t interrupt_id(const struct serial *s)
+{
+	uint8_t fifo = (s->fcr & 1) ? UART_IIR_FIFO : 0;
+
+	return fifo | (serial_irq(s) ? UART_IIR_RDI : UART_IIR_NO_INT);
+}
+
 // ANCHOR: serial-read
 uint8_t serial_read(struct serial *s, unsigned offset)
 {
@@ -54,17 +117,19 @@ uint8_t serial_read(struct serial *s, unsigned offset)
 
 	switch (offset) {
 	case UART_RBR:
-		return dlab ? s->dll : receive(s);
+		if (dlab)
+			return s->dll;
+		return s->by_interrupt ? receive_by_interrupt(s) : receive(s);
 	case UART_IER:
 		return dlab ? s->dlm : s->ier;
 	case UART_IIR:
-		return (s->fcr & 1) ? UART_IIR_FIFO | UART_IIR_NO_INT : UART_IIR_NO_INT;
+		return interrupt_id(s);
 	case UART_LCR:
 		return s->lcr;
 	case UART_MCR:
 		return s->mcr;
 	case UART_LSR:
-		return UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT;
+		return line_status(s);
 	case UART_MSR:
 		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
 	default:

@@ -29,6 +29,7 @@
 #define UART_SCR 7  /* scratch */
 
 #define UART_LCR_DLAB 0x80 /* divisor latch access */
+#define UART_MCR_OUT2 0x08 /* on a PC: connects the interrupt pin to the PIC */
 #define UART_LSR_DR   0x01 /* data ready */
 #define UART_LSR_THRE 0x20 /* transmit holding register empty */
 #define UART_LSR_TEMT 0x40 /* transmitter empty */
@@ -38,15 +39,40 @@
 #define UART_MSR_DSR  0x20 /* data set ready */
 #define UART_MSR_DCD  0x80 /* data carrier detect */
 #define UART_EOT      0x04 /* what a read returns at the end of input */
+#define UART_IER_RDI  0x01 /* interrupt when received data is available */
+#define UART_IIR_RDI  0x04 /* the interrupt: received data available */
+#define COM1_IRQ      4    /* COM1's interrupt line, on a PC */
 
 struct serial {
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
 	bool input_ended;
+	/* Chapter 10 on: input by interrupt (serial_by_interrupt()). */
+	bool by_interrupt;
+	bool rx_full;      /* a byte waits in the receive register */
+	uint8_t rx;        /* that byte (the last one, once read) */
+	unsigned long received;
 };
 
 void serial_init(struct serial *s);
 uint8_t serial_read(struct serial *s, unsigned offset);
 void serial_write(struct serial *s, unsigned offset, uint8_t value);
+
+/* Chapter 10 on: the receive side as the chip has it, for a guest that
+ * takes its input by interrupt. A read of the receive register never
+ * waits: it gives the byte that arrived and empties the register (reading
+ * it again gives the same byte, stale, as the chip does); the line status
+ * says data ready only while a byte waits; with IER bit 0 set, the
+ * interrupt line is high while one does, and IIR says why (0x04).
+ * serial_take_input() brings the next byte from standard input when the
+ * register is empty and one is ready, without waiting; at the end of
+ * input one 0x04 (EOT) arrives, then nothing. */
+void serial_by_interrupt(struct serial *s);
+bool serial_take_input(struct serial *s);
+/* Whether the monitor should watch standard input: the register is empty
+ * and input has not ended. */
+bool serial_wants_input(const struct serial *s);
+/* The UART's interrupt output: IER asks for it and its cause is there. */
+bool serial_irq(const struct serial *s);
 
 /* Send what the guest printed; exits with status 74 if that fails. */
 void serial_flush(void);
