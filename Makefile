@@ -60,7 +60,8 @@ CHAPTERS := \
 	07-io-exits \
 	08-long-mode \
 	09-mmio \
-	10-interrupts
+	10-interrupts \
+	11-irqchip
 
 COMMON := \
 	bus \
@@ -85,7 +86,8 @@ EMBEDDED_GUESTS := \
 	hello \
 	hello64 \
 	switch \
-	timer
+	timer \
+	uart
 
 COMMON_OBJS := $(COMMON:%=$(BUILD)/obj/common/%.o)
 PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)

@@ -107,6 +107,8 @@ static void trace_sregs(const struct kvm_sregs *s)
 /* The argument of the ioctls kvm-steps makes, as the trace shows it: what
  * went in, or for the ioctls that fill a structure (KVM_GET_REGS,
  * KVM_GET_SREGS) and succeeded, what came back, as strace shows it. */
+static uint32_t traced_line; /* KVM_IRQ_LINE_STATUS's irq, before the call */
+
 static void trace_arg(unsigned long request, void *arg, int ret)
 {
 	if (request == KVM_CHECK_EXTENSION) {
@@ -136,6 +138,19 @@ static void trace_arg(unsigned long request, void *arg, int ret)
 		fprintf(stderr, ", {addr 0x%llx, len %u, fd %d, flags 0x%x, datamatch 0x%llx}",
 			(unsigned long long)e->addr, e->len, e->fd, e->flags,
 			(unsigned long long)e->datamatch);
+	} else if (request == KVM_IRQ_LINE_STATUS) {
+		const struct kvm_irq_level *l = arg;
+
+		/* irq and status share a union: the line is gone by now. */
+		fprintf(stderr, ", {irq %u, level %u}", traced_line, l->level);
+		if (ret == 0)
+			fprintf(stderr, " -> status %d", l->status);
+	} else if (request == KVM_IRQFD) {
+		const struct kvm_irqfd *f = arg;
+
+		fprintf(stderr, ", {fd %u, gsi %u, flags 0x%x}", f->fd, f->gsi, f->flags);
+	} else if (request == KVM_CREATE_PIT2) {
+		fprintf(stderr, ", {flags 0x%x}", ((const struct kvm_pit_config *)arg)->flags);
 	} else if (request == KVM_INTERRUPT) {
 		fprintf(stderr, ", {irq 0x%x}", ((const struct kvm_interrupt *)arg)->irq);
 	} else if (request == KVM_SET_REGS) {
@@ -175,6 +190,8 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 		if (kvm_trace && run)
 			trace_answer(run, run_size); /* what this KVM_RUN hands the guest */
 	}
+	if (request == KVM_IRQ_LINE_STATUS)
+		traced_line = ((const struct kvm_irq_level *)arg)->irq;
 	ret = ioctl(fd, request, arg);
 	saved = errno;
 	if (timed)

@@ -62,10 +62,11 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	char default_timeout[160];
 
 	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
-	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s",
+	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s",
 		 features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
 		 features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
 		 features & OPT_MMIO ? " [--coalesced-mmio] [--ioeventfd]" : "",
+		 features & OPT_IRQCHIP ? " [--break PART]" : "",
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fputs(prefix, out);
 	wrap(out, line, (int)strlen(prefix), (int)strlen(prefix));
@@ -97,6 +98,10 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 			  "doorbell (QueueNotify, 0xd0050) and signal an eventfd (KVM_IOEVENTFD), "
 			  "with no exit");
 	}
+	if (features & OPT_IRQCHIP)
+		help_item(out, "--break PART", "ask KVM for something it refuses, to see how it "
+			  "says so: late-irqchip (KVM_CREATE_IRQCHIP after the vCPU), bad-line "
+			  "(KVM_IRQ_LINE_STATUS on a line no chip has)");
 	help_item(out, "--help", "print this and exit");
 	if (features & OPT_GUEST) {
 		char text[512];
@@ -192,6 +197,15 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct option with_break[] = {
+		{ "break", required_argument, NULL, O_BREAK },
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "trace", no_argument, NULL, O_TRACE },
+		{ NULL, 0, NULL, 0 },
+	};
 	static const struct option all[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "help", no_argument, NULL, O_HELP },
@@ -220,6 +234,7 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	opterr = 0; /* getopt's own messages are two lines; ours are one */
 	while ((c = getopt_long(argc, argv, ":", features & OPT_LONG ? with_long :
 				features & OPT_MMIO ? with_mmio :
+				features & OPT_IRQCHIP ? with_break :
 				features & OPT_RUN ? all : basic, NULL)) != -1) {
 		switch (c) {
 		case O_BREAK:

@@ -10,6 +10,7 @@ enum {
 	OPT_RUN = 1 << 1,   /* --trace, --timeout, --stats: it runs a guest */
 	OPT_LONG = 1 << 2,  /* chapter 08: --break PART, --real-mode */
 	OPT_MMIO = 1 << 3,  /* chapter 09: --coalesced-mmio, --ioeventfd */
+	OPT_IRQCHIP = 1 << 4, /* chapter 11: --break PART */
 };
 
 #define DEFAULT_TIMEOUT_SECONDS 10.0

@@ -86,13 +86,32 @@ bool serial_take_input(struct serial *s)
 
 bool serial_irq(const struct serial *s)
 {
-	return (s->ier & UART_IER_RDI) && s->rx_full;
+	return s->by_interrupt && (((s->ier & UART_IER_RDI) && s->rx_full) ||
+	       ((s->ier & UART_IER_THRI) && s->thr_empty_irq));
 }
 // ANCHOR_END: take-input
 
+bool serial_irq_fell(struct serial *s)
+{
+	bool fell = s->irq_fell;
+
+	s->irq_fell = false;
+	return fell;
+}
+
+/* After a change that may lower the pin: was it high before? */
+static void pin_check(struct serial *s, bool was_high)
+{
+	if (was_high && !serial_irq(s))
+		s->irq_fell = true;
+}
+
 static uint8_t receive_by_interrupt(struct serial *s)
 {
+	bool was_high = serial_irq(s);
+
 	s->rx_full = false;
+	pin_check(s, was_high);
 	return s->rx;
 }
 
@@ -103,12 +122,25 @@ static uint8_t line_status(const struct serial *s)
 	return UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT;
 }
 
-static uint8_t interrupt_id(const struct serial *s)
+// ANCHOR: interrupt-id
+/* IIR: the pending interrupt of the highest priority (received data
+ * before THRE); reading it while it names THRE clears that one. */
+static uint8_t interrupt_id(struct serial *s)
 {
 	uint8_t fifo = (s->fcr & 1) ? UART_IIR_FIFO : 0;
 
-	return fifo | (serial_irq(s) ? UART_IIR_RDI : UART_IIR_NO_INT);
+	if (!s->by_interrupt)             /* chapters 07-09: no interrupts */
+		return fifo | UART_IIR_NO_INT;
+	if ((s->ier & UART_IER_RDI) && s->rx_full)
+		return fifo | UART_IIR_RDI;
+	if ((s->ier & UART_IER_THRI) && s->thr_empty_irq) {
+		s->thr_empty_irq = false;
+		s->irq_fell = true; /* nothing else pending: RDI came first */
+		return fifo | UART_IIR_THRI;
+	}
+	return fifo | UART_IIR_NO_INT;
 }
+// ANCHOR_END: interrupt-id
 
 // ANCHOR: serial-read
 uint8_t serial_read(struct serial *s, unsigned offset)
@@ -146,16 +178,31 @@ void serial_write(struct serial *s, unsigned offset, uint8_t value)
 	case UART_THR:
 		if (dlab) {
 			s->dll = value;
-		} else if (putchar(value) == EOF) {
-			stdout_failed(errno);
-			serial_flush();
+		} else {
+			bool was_high = serial_irq(s);
+
+			s->thr_empty_irq = false; /* written: not empty... */
+			pin_check(s, was_high);
+			if (putchar(value) == EOF) {
+				stdout_failed(errno);
+				serial_flush();
+			}
+			s->thr_empty_irq = true; /* ...until sent, at once */
 		}
 		break;
 	case UART_IER:
-		if (dlab)
+		if (dlab) {
 			s->dlm = value;
-		else
+		} else {
+			/* Turning THRE on with the transmitter empty (it always
+			 * is) raises that interrupt at once. */
+			bool was_high = serial_irq(s);
+
+			if ((value & UART_IER_THRI) && !(s->ier & UART_IER_THRI))
+				s->thr_empty_irq = true;
 			s->ier = value & 0x0f;
+			pin_check(s, was_high);
+		}
 		break;
 	case UART_FCR:
 		s->fcr = value;

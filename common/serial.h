@@ -41,6 +41,8 @@
 #define UART_EOT      0x04 /* what a read returns at the end of input */
 #define UART_IER_RDI  0x01 /* interrupt when received data is available */
 #define UART_IIR_RDI  0x04 /* the interrupt: received data available */
+#define UART_IER_THRI 0x02 /* interrupt when the transmit register is empty */
+#define UART_IIR_THRI 0x02 /* the interrupt: transmit register empty */
 #define COM1_IRQ      4    /* COM1's interrupt line, on a PC */
 
 struct serial {
@@ -49,6 +51,8 @@ struct serial {
 	/* Chapter 10 on: input by interrupt (serial_by_interrupt()). */
 	bool by_interrupt;
 	bool rx_full;      /* a byte waits in the receive register */
+	bool thr_empty_irq; /* the THRE interrupt is pending (chapter 11) */
+	bool irq_fell;     /* the interrupt pin went low since the last look */
 	uint8_t rx;        /* that byte (the last one, once read) */
 	unsigned long received;
 };
@@ -63,6 +67,11 @@ void serial_write(struct serial *s, unsigned offset, uint8_t value);
  * it again gives the same byte, stale, as the chip does); the line status
  * says data ready only while a byte waits; with IER bit 0 set, the
  * interrupt line is high while one does, and IIR says why (0x04).
+ * The transmit side (chapter 11 on): a byte written is sent at once, so
+ * the transmitter is always empty again; with IER bit 1 set, that raises
+ * the THRE interrupt (IIR 0x02), after each byte written and when the bit
+ * is turned on; reading IIR while it says THRE clears it, as on the chip.
+ * Received data comes first in IIR: it has the higher priority.
  * serial_take_input() brings the next byte from standard input when the
  * register is empty and one is ready, without waiting; at the end of
  * input one 0x04 (EOT) arrives, then nothing. */
@@ -73,6 +82,10 @@ bool serial_take_input(struct serial *s);
 bool serial_wants_input(const struct serial *s);
 /* The UART's interrupt output: IER asks for it and its cause is there. */
 bool serial_irq(const struct serial *s);
+/* Whether that pin went low since the last call, even if it is high
+ * again: a byte written to THR clears THRE and, sent at once, sets it
+ * again, all in one exit. An edge-triggered PIC must see the fall too. */
+bool serial_irq_fell(struct serial *s);
 
 /* Send what the guest printed; exits with status 74 if that fails. */
 void serial_flush(void);
