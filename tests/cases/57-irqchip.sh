@@ -6,13 +6,16 @@
 # wakes a guest asleep in the kernel's HLT; cli; hlt; --break; --trace.
 # Faulty guests are rows of tests/faults.md.
 #
-# Backends: every check here is of arch/x86/kvm's own devices (i8259.c,
-# i8254.c, irq_comm.c, x86.c's KVM_GET_MP_STATE), code that kvm_intel,
-# kvm_amd and kvm_pvm share, so each must give the same result. The one
-# thing that differs, how soon an interrupt made pending while IF=0 comes
-# in after sti (VT-x and SVM open an interrupt window at once; kvm_pvm
-# here took none within a spin of 64 loops), is kept out: the guests wait
-# for their interrupts with "sti; hlt".
+# Backends: what is checked here is kvm.ko's own devices and routing
+# (arch/x86/kvm/i8259.c, i8254.c, ioapic.c, irq_comm.c, and x86.c's
+# KVM_CREATE_IRQCHIP, KVM_IRQ_LINE_STATUS, KVM_GET_MP_STATE), code outside
+# vmx/ and svm/, so no test reads $BACKEND: kvm_intel, kvm_amd and kvm_pvm
+# must each give the same result (kvm_pvm here and kvm_amd in the emulated
+# AMD machine do). The one part a backend decides, how soon an interrupt
+# made pending while IF=0 comes in after sti (VT-x's interrupt-window
+# exiting and SVM's virtual interrupt open a window at once; kvm_pvm here
+# took none within a spin of 64 loops), is kept out: the guests wait for
+# their interrupts with "sti; hlt".
 
 [ -x "$BIN/11-irqchip" ] || return 0
 
