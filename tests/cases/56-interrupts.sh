@@ -236,3 +236,14 @@ expect_out_has "the PIC is at ports 0x20-0x21, the PIT at 0x40-0x43"
 expect_out_has "70   the guest crashed or stopped in a way this program does not handle"
 expect_out_has "69   no usable KVM device"
 end
+
+begin "interrupts: a guest busy in a loop with no exit still gets its ticks: the tick signal kicks KVM_RUN"
+needs_kvm
+run 10-interrupts --stats "$TGUESTS/irq-busy.bin"
+expect_status 0
+expect_out_text "10 ticks while busy"
+expect_err_has "delivered: IRQ0 10"
+# A tick can only have come in through a kick: the guest makes no exit.
+expect_err_match '^stats: HLT with interrupts on: 0 waits, .* KVM_RUN kicked by the tick signal [1-9][0-9]* times$'
+expect_err_match '^stats: [0-9]+ exits to the monitor, and [1-9][0-9]* KVM_RUNs? interrupted by a signal$'
+end
