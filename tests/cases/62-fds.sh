@@ -58,6 +58,8 @@ the guest reads memory that does not exist|70|06-run $TGUESTS/mmio-read.bin
 the guest is stopped by the timeout|124|07-io-exits --timeout 0.2 $TGUESTS/loop.bin
 the guest picks its status|3|07-io-exits $TGUESTS/unknown-port.bin
 $([ -x "$BIN/08-long-mode" ] && echo "KVM refuses the registers (die in KVM_SET_SREGS)|71|08-long-mode --break no-pae")
+$([ -x "$BIN/10-interrupts" ] && echo "the guest halts with nothing that can wake it (chapter 10's tick timer made)|70|10-interrupts $TGUESTS/irq-noeoi.bin")
+$([ -x "$BIN/10-interrupts" ] && echo "the timeout stops a guest while the tick timer runs|124|10-interrupts --timeout 0.2 $TGUESTS/rom-loop.bin")
 EOF_CASES
 
 begin "fds: nothing left open when standard output fails while the guest prints (status 74)"
