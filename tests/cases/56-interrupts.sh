@@ -26,33 +26,79 @@ expect_err_has "PIC: vectors 0x20-0x27, masked IRQ1 IRQ2 IRQ3 IRQ5 IRQ6 IRQ7, in
 expect_err_has "PIT: counter 0 in mode 2, count 11932: 99.998 Hz"
 end
 
-# The rate: 100 ticks at 1193182 / 11932 Hz take 1.000 s; the run as a
-# whole may take 25% more or less (it also creates the VM and prints).
-begin "interrupts: the 100 ticks take 1 s of the host's time, within 25%"
+# irq_stamped ARGS...: run 10-interrupts ARGS as run() does, but with
+# each line of its standard output stamped, as it comes, with the time it
+# came (microseconds, bash's own clock: no program started per line,
+# which under the emulated machine would cost more than a tick). The lines
+# go to $TMP_DIR/out as run() leaves them, the stamps to IRQ_STAMPS.
+irq_stamped() {
+	local line
+	[ -n "$TEST_SKIP" ] && return 0
+	RAN="$BIN/10-interrupts $*" RAN_STDIN=/dev/null
+	timeout -k 5 "$TIMEOUT_GUARD" "$BIN/10-interrupts" "$@" </dev/null 2>"$TMP_DIR/err" |
+		while IFS= read -r line; do
+			printf '%s %s\n' "${EPOCHREALTIME//[!0-9]/}" "$line"
+		done >"$TMP_DIR/stamped"
+	STATUS=${PIPESTATUS[0]}
+	cut -d ' ' -f 2- "$TMP_DIR/stamped" >"$TMP_DIR/out"
+	OUT=$(cat "$TMP_DIR/out") ERR=$(cat "$TMP_DIR/err")
+	IRQ_STAMPS=$TMP_DIR/stamped
+}
+
+# The rate: 1193182 / 11932 = 99.998 edges a second on IRQ0, in the
+# host's time as the test sees it. The guest prints its first line just
+# before sti, the counter running (flushed before its first HLT), and its
+# 100-tick line once its 100th tick came; --stats counts the PIT's edges
+# (ticks), taken or lost. Edges over the time between the two lines:
+# 100 Hz within 25%. (Not 100 ticks in 1 s: a slow backend, the emulated
+# machine under the sanitizers, loses ticks in IRR and the guest waits
+# for more; its PIT keeps time all the same.)
+begin "interrupts: the PIT ticks at 100 Hz of the host's time, within 25%, as the test measures"
 needs_kvm
-irq_started=$(date +%s%N)
-run 10-interrupts --stats
-irq_took_ms=$((($(date +%s%N) - irq_started) / 1000000))
+irq_stamped --stats
 expect_status 0
 expect_out_has "timer: 100 ticks; 0 bytes typed, echoed by interrupt"
-if [ -z "$TEST_SKIP" ] && { [ "$irq_took_ms" -lt 750 ] || [ "$irq_took_ms" -gt 1250 ]; }; then
-	fail "the run took $irq_took_ms ms, not 1000 ms +-25%"
+if [ -z "$TEST_SKIP" ]; then
+	irq_first=$(sed -n '1s/ .*//p' "$IRQ_STAMPS")
+	irq_last=$(sed -n 's/ timer: 100 ticks, 1.00 s$//p' "$IRQ_STAMPS")
+	irq_ticks=$(sed -nE 's/^stats: PIT ticks ([0-9]+),.*/\1/p' "$TMP_DIR/err")
+	if [ -z "$irq_first" ] || [ -z "$irq_last" ] || [ -z "$irq_ticks" ]; then
+		fail "no first line, 100-tick line or PIT ticks to time"
+	else
+		irq_ms=$(((irq_last - irq_first) / 1000))
+		irq_hz=$((irq_ticks * 1000 / (irq_ms > 0 ? irq_ms : 1)))
+		[ "$irq_hz" -ge 75 ] && [ "$irq_hz" -le 125 ] ||
+			fail "$irq_ticks ticks in $irq_ms ms from the first line to the 100-tick line: $irq_hz Hz, not 100 +-25%"
+	fi
 fi
-expect_err_has "stats: PIT ticks 100, of which lost in IRR (a tick came before the last was taken) 0;"
-# The guest sleeps in HLT between ticks: each is a wait, and together
-# they are most of the second.
-expect_err_match '^stats: HLT with interrupts on: 10[0-9] waits, '
+# Every tick is an edge; those that found the last one still in IRR are
+# lost (a slow backend loses some, and the guest waits for more): the
+# rest are the 100 taken, and at most one still waiting.
+if [ -z "$TEST_SKIP" ]; then
+	irq_ticks=$(sed -nE 's/^stats: PIT ticks ([0-9]+), of which lost in IRR .* ([0-9]+); COM1 .*/\1 \2/p' "$TMP_DIR/err")
+	set -- $irq_ticks
+	[ $# -eq 2 ] && [ $(($1 - $2)) -ge 100 ] && [ $(($1 - $2)) -le 101 ] ||
+		fail "PIT ticks less those lost should be 100 or 101: '${irq_ticks:-no line}'"
+fi
 cp "$TMP_DIR/err" "$TMP_DIR/irq-stats.err" 2>/dev/null
 end
 
-begin "interrupts: --stats counts the injections: IRQ0 100 and IRQ4 1 (the EOT of empty input)"
+begin "interrupts: --stats counts the injections (IRQ0 100, IRQ4 1: the EOT of empty input) and the HLT waits"
 needs_kvm
 # (the same run as above, whose standard error was kept)
 [ -n "$TEST_SKIP" ] || cp "$TMP_DIR/irq-stats.err" "$TMP_DIR/err"
 ERR=$(cat "$TMP_DIR/err" 2>/dev/null)
 expect_err_has "stats: KVM_INTERRUPT: 101 interrupts injected (IRQ0 100, IRQ4 1, others 0)"
 expect_err_has "COM1 bytes received 1"
-expect_err_match '^stats: +KVM_EXIT_HLT +10[0-9]$'
+# The guest sleeps in HLT between ticks: each HLT exit (all with IF = 1)
+# is a wait, and together they are most of the second.
+expect_err_match '^stats: HLT with interrupts on: [0-9]+ waits, ([5-9][0-9]{2}|[1-9][0-9]{3,})\.[0-9]+ ms asleep;'
+if [ -z "$TEST_SKIP" ]; then
+	irq_waits=$(sed -nE 's/^stats: HLT with interrupts on: ([0-9]+) waits.*/\1/p' "$TMP_DIR/err")
+	irq_hlts=$(sed -nE 's/^stats: +KVM_EXIT_HLT +([0-9]+)$/\1/p' "$TMP_DIR/err")
+	[ -n "$irq_waits" ] && [ "$irq_waits" = "$irq_hlts" ] && [ "$irq_waits" -ge 50 ] ||
+		fail "HLT waits ($irq_waits) should be the KVM_EXIT_HLTs ($irq_hlts), 50 or more"
+fi
 end
 
 begin "interrupts: input by interrupt: each byte echoed, one IRQ4 a byte, the EOT at the end not echoed"
@@ -109,7 +155,7 @@ run 10-interrupts --stats "$TGUESTS/irq-mask.bin"
 expect_status 0
 expect_out_text "masked: IRR 01, the handler ran 0 times
 unmasked: the handler ran"
-expect_err_has "delivered: IRQ0 1"
+expect_err_match 'delivered: IRQ0 [1-9][0-9]*$'
 expect_err_match '^stats: PIT ticks [0-9]+, of which lost in IRR \(a tick came before the last was taken\) [1-9][0-9]*;'
 end
 
@@ -127,7 +173,8 @@ needs_kvm
 run 10-interrupts "$TGUESTS/irq-aeoi.bin"
 expect_status 0
 expect_out_text "auto-EOI: 5 ticks, ISR 00"
-expect_err_has "in service none; delivered: IRQ0 5"
+# (a sixth may come before the guest's cli, on a slow backend)
+expect_err_match 'in service none; delivered: IRQ0 [5-9]$'
 end
 
 begin "interrupts: HLT with IF = 0 ends the run with status 0, ticks or not"
@@ -159,18 +206,35 @@ expect_err_has "IRQ0 is vector 0x20, whose entry in the interrupt vector table (
 expect_err_lines 6
 end
 
-# Past the IDTR limit, a real-mode CPU should raise #GP (vector 13, which
-# the guest handles with status 13), or shut down if it cannot. kvm_pvm
-# reads the entry anyway: 0000:0000, so the guest's code at address 0 runs
-# (status 42). kvm_amd under TCG was measured with make test-vm.
+# Past the IDTR limit a real-mode CPU raises #GP (vector 13, which the
+# guest handles with status 13). But where KVM itself delivers a real-mode
+# interrupt, by emulation, Linux 6.12 reads the entry with no limit check
+# (arch/x86/kvm/emulate.c, __emulate_int_real(): "TODO: Add limit
+# checks"): the entry past the limit is 0000:0000, and the guest's code
+# at address 0 runs (status 42). kvm_pvm does that (measured); so does
+# kvm_intel without unrestricted_guest; with it, and on kvm_amd, the CPU
+# takes the interrupt itself.
+irq_limit_gp="#GP, vector 13 (status 13)"
+irq_limit_read="the entry past the limit is used anyway (0000:0000: status 42)"
 case $BACKEND in
-kvm_pvm) irq_limit_status=42 irq_limit_what="the entry past the limit is used anyway (0000:0000: status 42)" ;;
-*) irq_limit_status=13 irq_limit_what="#GP, vector 13 (status 13)" ;;
+kvm_pvm) irq_limit_status=42 irq_limit_what=$irq_limit_read ;;
+kvm_intel)
+	if [ "$(cat /sys/module/kvm_intel/parameters/unrestricted_guest 2>/dev/null)" = Y ]; then
+		irq_limit_status=13 irq_limit_what=$irq_limit_gp
+	else
+		irq_limit_status=42 irq_limit_what="$irq_limit_read, without unrestricted_guest"
+	fi ;;
+kvm_amd) irq_limit_status=13 irq_limit_what=$irq_limit_gp ;;
+*) irq_limit_status="" irq_limit_what="#GP (13) or the entry read anyway (42)" ;;
 esac
 begin "interrupts: a vector past the IVT's limit (lidt) is named; on $BACKEND, $irq_limit_what"
 needs_kvm
 run 10-interrupts "$TGUESTS/irq-limit.bin"
-expect_status "$irq_limit_status"
+if [ -n "$irq_limit_status" ]; then
+	expect_status "$irq_limit_status"
+elif [ -z "$TEST_SKIP" ] && [ "$STATUS" != 13 ] && [ "$STATUS" != 42 ]; then
+	fail "exit status: expected 13 or 42, got $STATUS"
+fi
 expect_err_has "IRQ0 is vector 0x20, past the end of the guest's interrupt vector table (IDTR limit 0x7f): the CPU cannot deliver it; program the PIC's ICW2 with a vector inside the table"
 end
 
@@ -199,19 +263,20 @@ expect_err_has "delivered: IRQ0 1"
 expect_err_has "PIT: counter 0 makes no periodic interrupt"
 end
 
-begin "interrupts: PIT mode 3 ticks at 1193182 / count Hz: 20 ticks at count 11932 take 0.2 s or more"
+begin "interrupts: PIT mode 3 ticks at 1193182 / count Hz: 20 ticks at count 11932 take 0.2 s"
 needs_kvm
 irq_started=$(date +%s%N)
 run 10-interrupts "$TGUESTS/irq-mode3.bin"
-irq_took_ms=$((($(date +%s%N) - irq_started) / 1000000))
+irq_ms=$((($(date +%s%N) - irq_started) / 1000000))
 expect_status 0
 expect_out_text "20 ticks"
 expect_err_has "delivered: IRQ0 20"
 expect_err_has "PIT: counter 0 in mode 3, count 11932: 99.998 Hz"
 # The 20th edge is 20 * 11932 / 1193182 = 0.200 s after the count was
-# loaded: never sooner; later by no more than a loaded machine explains.
-if [ -z "$TEST_SKIP" ] && { [ "$irq_took_ms" -lt 199 ] || [ "$irq_took_ms" -gt 1000 ]; }; then
-	fail "the run took $irq_took_ms ms: 20 ticks at 100 Hz take 200 ms"
+# loaded: never sooner. Later by what starting the program costs (most of
+# a second under the emulated machine's TCG), and not by much more.
+if [ -z "$TEST_SKIP" ] && { [ "$irq_ms" -lt 199 ] || [ "$irq_ms" -gt 3000 ]; }; then
+	fail "the run took $irq_ms ms: 20 ticks at 100 Hz take 200 ms"
 fi
 end
 
@@ -242,7 +307,7 @@ needs_kvm
 run 10-interrupts --stats "$TGUESTS/irq-busy.bin"
 expect_status 0
 expect_out_text "10 ticks while busy"
-expect_err_has "delivered: IRQ0 10"
+expect_err_match 'delivered: IRQ0 1[0-9]$'
 # A tick can only have come in through a kick: the guest makes no exit.
 expect_err_match '^stats: HLT with interrupts on: 0 waits, .* KVM_RUN kicked by the tick signal [1-9][0-9]* times$'
 expect_err_match '^stats: [0-9]+ exits to the monitor, and [1-9][0-9]* KVM_RUNs? interrupted by a signal$'

@@ -1,7 +1,8 @@
 ; irq-pic.asm - the 8259A's registers and priorities (chapter 10), with
 ; two sources: IRQ0 from the PIT at 100 Hz and IRQ4 from COM1, one per
 ; byte of standard input (the test gives it four; IRQ4's handler turns
-; COM1's interrupt off, and each round on again). In each of four
+; COM1's interrupt off, and each round on again; IRQ0's masks IRQ0, and
+; each round unmasks it). In each of four
 ; rounds the guest, with IF = 0, waits until IRR holds both requests,
 ; then does sti and notes the order the handlers run in:
 ;   round 1  at power-on priority (IRQ0 highest): 0 then 4; IRQ0's handler
@@ -108,6 +109,8 @@ start:
 ; both: with IF = 0, wait until IRR holds IRQ0 and IRQ4; AL = IRR.
 both:
     cli
+    mov al, 0xee        ; IRQ0 unmasked again (its handler masks it: one
+    out PIC_DATA, al    ; IRQ0 a round, however slowly the handlers run)
     mov dx, COM1_IER
     mov al, 0x01        ; an interrupt when a byte arrives (IRQ4's handler
     out dx, al          ; turns it off: one IRQ4 a round)
@@ -150,6 +153,8 @@ irq0:
     in al, PIC_CMD
     mov [ISR_IN], al
 .eoi:
+    mov al, 0xef        ; IRQ0 masked until the next round: a tick that
+    out PIC_DATA, al    ; came meanwhile would go before IRQ4 in round 1
     mov al, [EOI0]
     out PIC_CMD, al
     cmp byte [ROUND], 1

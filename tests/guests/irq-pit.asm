@@ -6,8 +6,8 @@
 ;   a latch holds its count: yes     a count latched, then read 1000 clocks
 ;                                    later (timed on counter 0's latched counts), is 1000
 ;                                    above the live count
-;   mode 2 stays within 1..1000: yes 20 live reads of count 1000
-;   mode 3 counts by twos: yes       20 live reads of count 1000: even, 2..1000
+;   mode 2 stays within 1..1000: yes 20 latched reads of count 1000
+;   mode 3 counts by twos: yes       20 latched reads of count 1000: even, 2..1000
 ;   count 0 is 65536: yes            just loaded with 0, it reads above 0xf000
 ;   port 0x43 reads 0xff: yes
 ; then exits with status 0.
@@ -68,7 +68,7 @@ start:
     xor dx, dx          ; DX = 1 once a read is out of range
 .m2:
     push cx
-    call c2_read
+    call c2_latched     ; (a live read of two bytes can tear: see c0_latched)
     pop cx
     cmp bx, 1
     jb .m2bad
@@ -90,7 +90,7 @@ start:
     xor dx, dx
 .m3:
     push cx
-    call c2_read
+    call c2_latched
     pop cx
     test bx, 1
     jnz .m3bad
