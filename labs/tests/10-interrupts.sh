@@ -16,7 +16,8 @@ printf 'reader\n' >"$TMP_DIR/in"
 STDIN=$TMP_DIR/in run 10-interrupts
 expect_status 0
 expect_out "$EXPECTED/10-interrupts.out"
-expect_err_has "delivered: IRQ0 100 IRQ4 8"
+# (a 101st tick may come between the guest's 100th and its cli)
+expect_err_match 'delivered: IRQ0 10[01] IRQ4 8$'
 end
 
 graded 15 "an IRQ held while IF = 0 goes in after sti, through KVM_EXIT_IRQ_WINDOW_OPEN"
