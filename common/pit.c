@@ -69,7 +69,10 @@ double pit_next_edge(const struct pit *pit)
 
 	if (!c->armed || (c->mode == 0 && c->periods > 0) || (c->mode != 0 && !periodic(c)))
 		return -1;
-	return c->started + (double)(c->periods + 1) * c->count / PIT_HZ;
+	/* Half a clock into the clock the edge comes at: pit_update() at
+	 * this time must count the edge, and the exact instant, rounded
+	 * through started + ... - started, can land a hair short of it. */
+	return c->started + ((double)(c->periods + 1) * c->count + 0.5) / PIT_HZ;
 }
 // ANCHOR_END: update
 

@@ -11,7 +11,8 @@
 # (make fuzz SEED=1 COUNT=10000; make test runs a short one.)
 # FUZZ_PROGRAM names another chapter to run them through: 08-long-mode
 # enters each one in 64-bit mode at 0x100000 (its own RAM and layout);
-# 09-mmio gets ROM images that reach its MMIO devices and the hole.
+# 09-mmio gets ROM images that reach its MMIO devices and the hole;
+# 10-interrupts, ROM images that program its PIC and PIT and wait in HLT.
 set -u
 prog=${FUZZ_PROGRAM:-07-io-exits}
 
@@ -30,9 +31,11 @@ if [ "${1:-}" = --one ]; then
 		why="a sanitizer reported"
 	elif grep -q "the guest wrote $status to the exit port 0xf4: exit status $status\$" "$err"; then
 		: # any status 1-255, those of signals included, if the guest chose it
-	elif [ "$status" -eq 0 ] && grep -q 'the guest halted: exit status 0$' "$err"; then
+	elif [ "$status" -eq 0 ] && grep -q -e 'the guest halted: exit status 0$' \
+		-e 'the guest halted with interrupts disabled: exit status 0$' "$err"; then
 		:
-	elif [ "$status" -eq 70 ] && grep -q 'the guest stopped with ' "$err"; then
+	elif [ "$status" -eq 70 ] && grep -q -e 'the guest stopped with ' \
+		-e 'no interrupt can wake it: .*: exit status 70$' "$err"; then
 		:
 	elif [ "$status" -eq 124 ] && grep -q 'the guest was still running after' "$err"; then
 		:
@@ -79,8 +82,11 @@ trap 'rm -rf "$work"' EXIT
 
 [ -x "$build/bin/$prog" ] || { echo "fuzz: no program $build/bin/$prog: give FUZZ_PROGRAM=07-io-exits or another chapter that runs guests" >&2; exit 64; }
 # Chapter 09 runs ROM images: the same random code, with MMIO pieces and a
-# reset vector at the end (tests/fuzz/fuzz-gen.c, "rom").
-"$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" $([ "$prog" = 09-mmio ] && echo rom) || exit 2
+# reset vector at the end (tests/fuzz/fuzz-gen.c, "rom"); chapter 10 runs
+# ROM images with PIC and PIT pieces too ("irq").
+kind=""
+case $prog in 09-mmio) kind=rom ;; 10-interrupts) kind=irq ;; esac
+"$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" $kind || exit 2
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 jobs=$(nproc 2>/dev/null || echo 2)
 started=$(date +%s)

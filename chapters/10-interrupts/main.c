@@ -109,6 +109,7 @@ static void tick_timer_arm(struct machine *m)
 	double at = pit_next_edge(&m->pit);
 	struct itimerspec when = { 0 };
 
+	// LAB BEGIN: if at (pit_next_edge()) is the edge m->tick_armed_for already, do nothing: the timer is set for it. Else remember it in m->tick_armed_for and arm m->tick_timer with timer_settime(), TIMER_ABSTIME, it_value = at as seconds and nanoseconds (at least 1 ns: all zero disarms), it_interval zero; a negative at (no edge to come) disarms it with an all-zero value.
 	if (at == m->tick_armed_for)
 		return;
 	m->tick_armed_for = at;
@@ -119,6 +120,7 @@ static void tick_timer_arm(struct machine *m)
 			when.it_value.tv_nsec = 1;
 	}
 	timer_settime(m->tick_timer, TIMER_ABSTIME, &when, NULL); /* 0: disarmed */
+	// LAB END
 }
 // ANCHOR_END: kick
 
@@ -283,6 +285,7 @@ static bool wait_for_interrupt(struct machine *m, int *status)
 
 	m->halts++;
 	serial_flush(); /* what the guest printed is seen before it sleeps */
+	// LAB BEGIN: loop: set run->immediate_exit to 0 (a tick that woke the monitor here has done its job), bring the devices up to now (devices_update()), and stop waiting (break) once the PIC has an interrupt to deliver (pic_pending()). If nothing can wake the guest (can_wake() false), set *status = sleeps_forever(m) and return false. Else sleep with ppoll() until the PIT's next edge (pit_next_edge(), compared with stats_clock(); no edge: no time limit) or input on STDIN_FILENO (watched only while serial_wants_input()); EINTR is no error. If timeout_expired(), set *status = -1 and return false.
 	for (;;) {
 		struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
 		double next = pit_next_edge(&m->pit), now;
@@ -316,6 +319,7 @@ static bool wait_for_interrupt(struct machine *m, int *status)
 			return false;
 		}
 	}
+	// LAB END
 	m->waited += stats_clock() - began;
 	return true;
 }

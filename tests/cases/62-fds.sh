@@ -58,6 +58,8 @@ the guest reads memory that does not exist|70|06-run $TGUESTS/mmio-read.bin
 the guest is stopped by the timeout|124|07-io-exits --timeout 0.2 $TGUESTS/loop.bin
 the guest picks its status|3|07-io-exits $TGUESTS/unknown-port.bin
 $([ -x "$BIN/08-long-mode" ] && echo "KVM refuses the registers (die in KVM_SET_SREGS)|71|08-long-mode --break no-pae")
+$([ -x "$BIN/10-interrupts" ] && echo "the guest halts with nothing that can wake it (chapter 10's tick timer made)|70|10-interrupts $TGUESTS/irq-noeoi.bin")
+$([ -x "$BIN/10-interrupts" ] && echo "the timeout stops a guest while the tick timer runs|124|10-interrupts --timeout 0.2 $TGUESTS/rom-loop.bin")
 $([ -x "$BIN/11-irqchip" ] && echo "KVM refuses the irqchip after the vCPU (die in KVM_CREATE_IRQCHIP)|71|11-irqchip --break late-irqchip")
 $([ -x "$BIN/11-irqchip" ] && echo "a line no chip has (die after KVM_IRQ_LINE_STATUS, the eventfd open)|71|11-irqchip --break bad-line")
 $([ -x "$BIN/11-irqchip" ] && echo "the vCPU sleeps in the kernel's HLT until the timeout|124|11-irqchip --timeout 0.3 $TGUESTS/chip-cli-hlt.bin")

@@ -1,11 +1,12 @@
 # 63-fuzz.sh - a short make fuzz in every test run: random real-mode
 # guests through chapter 07 (the sanitized build too), none may crash,
 # hang, draw a sanitizer report or end with a status it did not explain.
-# FUZZ_COUNT guests (default 150) and FUZZ_ROM_COUNT ROM images (100) of
-# seed FUZZ_SEED (default: 1); 20 of each in the emulated AMD machine,
+# FUZZ_COUNT guests (default 150), FUZZ_ROM_COUNT ROM images (100) and
+# FUZZ_IRQ_COUNT ROM images that program chapter 10's PIC and PIT (60)
+# of seed FUZZ_SEED (default: 1); 20 of each in the emulated AMD machine,
 # where 120 took 207 s under TCG.
 if [ -n "${KVM_STEPS_VM:-}" ]; then
-	: "${FUZZ_COUNT:=20}" "${FUZZ_ROM_COUNT:=20}"
+	: "${FUZZ_COUNT:=20}" "${FUZZ_ROM_COUNT:=20}" "${FUZZ_IRQ_COUNT:=20}"
 fi
 
 # fuzz_run PROGRAM COUNT: tools/fuzz.sh through PROGRAM; fails the test
@@ -31,4 +32,9 @@ end
 begin "fuzz: ${FUZZ_ROM_COUNT:-100} random ROM images of seed ${FUZZ_SEED:-1} reach chapter 09's MMIO and end cleanly"
 needs_kvm
 [ -n "$TEST_SKIP" ] || fuzz_run 09-mmio "${FUZZ_ROM_COUNT:-100}"
+end
+
+begin "fuzz: ${FUZZ_IRQ_COUNT:-60} random ROM images of seed ${FUZZ_SEED:-1} program chapter 10's PIC and PIT and end cleanly"
+needs_kvm
+[ -n "$TEST_SKIP" ] || fuzz_run 10-interrupts "${FUZZ_IRQ_COUNT:-60}"
 end

@@ -1,14 +1,18 @@
 /* fuzz-gen.c - random real-mode guests for make fuzz (tools/fuzz.sh).
  *
- *   fuzz-gen SEED FIRST COUNT DIR [rom]   writes DIR/FIRST.bin ... one per guest
+ *   fuzz-gen SEED FIRST COUNT DIR [rom|irq]   writes DIR/FIRST.bin ... one per guest
  *
  * With "rom", each guest is a ROM image for chapter 09 instead: the same
  * kind of random code, with pieces added that reach its MMIO devices, the
  * hole, and the ROM itself (reads and writes of 1, 2, 4 and 8 bytes at
  * 0xb8000, 0xd0000, 0xa0000, 0xc0000, 0xf0000, through CS into the ROM),
  * and 16 bytes at the end, at the reset vector, that jump to its start.
- * Without it, the guests are exactly those of earlier versions: the
- * numbers drawn for them do not change.
+ * With "irq", ROM images for chapter 10: the same again, with pieces that
+ * program its PIC and PIT with likely and unlikely values (ICW sequences,
+ * masks, EOIs and OCW3 commands, control words, counts from 1 up), read
+ * them back, fill in IVT entries, and wait in "sti; hlt".
+ * Without either, the guests are exactly those of earlier versions, and
+ * "rom" gives those of its own: the numbers drawn for them do not change.
  *
  * Guest N depends only on SEED and N, so any failure can be made again
  * from those two numbers alone. A quarter of the guests are plain random
@@ -29,6 +33,7 @@
 #define RESET_STUB 16 /* ROM images: the bytes at 0xfffffff0 */
 
 static int rom_mode; /* chapter 09's ROM images, with MMIO pieces */
+static int irq_mode; /* chapter 10's: ROM images with PIC and PIT pieces too */
 
 /* splitmix64: a tiny generator with good output from any seed, and the
  * same numbers on every machine (rand() promises neither). */
@@ -79,7 +84,7 @@ static void piece(struct guest *g, uint64_t *st)
 	uint32_t dword = (uint32_t)next(st);
 	uint8_t code[16];
 
-	switch (below(st, rom_mode ? 26 : 20)) {
+	switch (below(st, irq_mode ? 32 : rom_mode ? 26 : 20)) {
 	case 0: case 1: case 2: {                   /* random bytes */
 		unsigned n = 1 + below(st, 8);
 
@@ -187,6 +192,57 @@ static void piece(struct guest *g, uint64_t *st)
 	case 25:                                    /* mov [cs:off], al: a write to the ROM */
 		emit(g, (uint8_t[]){ 0x2e, 0xa2, (uint8_t)word, (uint8_t)(word >> 8) }, 4);
 		break;
+	case 26: {                                  /* the PIC: ICW1-ICW4 and a mask */
+		static const uint8_t icw1[] = { 0x11, 0x13, 0x12, 0x19, 0x10 };
+		static const uint8_t icw2[] = { 0x20, 0x08, 0x70, 0x00, 0xf8 };
+		static const uint8_t icw4[] = { 0x01, 0x03, 0x00, 0x1d };
+		static const uint8_t mask[] = { 0x00, 0xfe, 0xee, 0xff };
+		uint8_t v[5] = {
+			below(st, 4) ? icw1[below(st, 5)] : (uint8_t)(next(st) | 0x10),
+			below(st, 4) ? icw2[below(st, 5)] : (uint8_t)next(st),
+			0x04,
+			below(st, 4) ? icw4[below(st, 4)] : (uint8_t)next(st),
+			below(st, 4) ? mask[below(st, 4)] : (uint8_t)next(st),
+		};
+
+		for (unsigned i = 0; i < 5; i++)      /* mov al, v; out 0x20 or 0x21, al */
+			emit(g, (uint8_t[]){ 0xb0, v[i], 0xe6, i ? 0x21 : 0x20 }, 4);
+		break;
+	}
+	case 27: {                                  /* the PIT: a control word and a count */
+		static const uint8_t cws[] = { 0x34, 0x36, 0x30, 0x14, 0x24, 0xb6, 0x00, 0xc2 };
+		static const uint16_t counts[] = { 1193, 11932, 1, 2, 0, 100, 3 };
+		uint8_t cw = below(st, 4) ? cws[below(st, 8)] : (uint8_t)next(st);
+		uint16_t count = below(st, 4) ? counts[below(st, 7)] : word;
+		uint8_t counter = (uint8_t)(0x40 + (cw >> 6 == 3 ? 0 : cw >> 6));
+
+		emit(g, (uint8_t[]){ 0xb0, cw, 0xe6, 0x43 }, 4);
+		emit(g, (uint8_t[]){ 0xb0, (uint8_t)count, 0xe6, counter }, 4);
+		emit(g, (uint8_t[]){ 0xb0, (uint8_t)(count >> 8), 0xe6, counter }, 4);
+		break;
+	}
+	case 28:                                    /* sti; hlt: wait for an interrupt */
+		emit(g, (uint8_t[]){ 0xfb, 0xf4 }, 2);
+		break;
+	case 29: {                                  /* OCW2 or OCW3 */
+		static const uint8_t ocw[] = { 0x20, 0x60, 0x64, 0xa0, 0xe0, 0xc3, 0xc7,
+					       0x0a, 0x0b, 0x0c, 0x40, 0x80 };
+		uint8_t v = below(st, 4) ? ocw[below(st, 12)] : (uint8_t)next(st);
+
+		emit(g, (uint8_t[]){ 0xb0, v, 0xe6, 0x20 }, 4);
+		break;
+	}
+	case 30:                                    /* in al, 0x20-0x21 or 0x40-0x43 */
+		emit(g, (uint8_t[]){ 0xe4, (uint8_t[]){ 0x20, 0x21, 0x40, 0x41, 0x42,
+							0x43 }[below(st, 6)] }, 2);
+		break;
+	case 31: {                                  /* mov word [ds:off], imm: an IVT entry */
+		uint16_t off = (uint16_t)(below(st, 0x100) * 2);
+
+		emit(g, (uint8_t[]){ 0xc7, 0x06, (uint8_t)off, (uint8_t)(off >> 8),
+				     (uint8_t)word, (uint8_t)(word >> 8) }, 6);
+		break;
+	}
 	default: {                                  /* a short loop back */
 		uint8_t back = (uint8_t)(0x100 - 2 - below(st, 12));
 
@@ -254,8 +310,10 @@ int main(int argc, char **argv)
 
 	if (argc == 6 && strcmp(argv[5], "rom") == 0)
 		rom_mode = 1;
+	else if (argc == 6 && strcmp(argv[5], "irq") == 0)
+		rom_mode = irq_mode = 1;
 	else if (argc != 5) {
-		fprintf(stderr, "usage: fuzz-gen SEED FIRST COUNT DIR [rom]\n");
+		fprintf(stderr, "usage: fuzz-gen SEED FIRST COUNT DIR [rom|irq]\n");
 		return 64;
 	}
 	seed = number(argv[1], "SEED");
