@@ -1,7 +1,7 @@
 # kvm-steps: build the chapter programs, run them, test them.
 #
 #   make              build everything into build/
-#   make run          the tour: chapters 01 to 09 in order (CH=09 for one)
+#   make run          the tour: chapters 01 to 10 in order (CH=09 for one)
 #   make test         build from clean and run every test, twice: plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
@@ -9,8 +9,9 @@
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
 #   make lab CH=NN    a student tree with chapter NN's stage cut out (labs/)
 #   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
-#   make bench        time chapter 07 against the raw KVM floor and QEMU, and
-#                     chapter 09's MMIO writes against chapter 07's port I/O
+#   make bench        time chapter 07 against the raw KVM floor and QEMU,
+#                     chapter 09's MMIO writes against chapter 07's port I/O,
+#                     and one timer interrupt of chapter 10, end to end
 #   make vm           a shell in the emulated AMD machine (kvm_amd under
 #                     QEMU's TCG, no KVM needed here); CMD="..." runs one
 #   make test-vm      every KVM test, both builds, in that machine
@@ -107,12 +108,17 @@ BAD_EXIT_IO := $(BUILD)/tests/bad-exit-io.so
 # Chapter 09's tests of a KVM that lacks a capability (tests/capless/).
 CAPLESS := $(BUILD)/tests/capless.so
 FUZZ_GEN := $(BUILD)/tests/fuzz-gen
-# make bench: the raw floor program, the timer, the many-OUTs guest at two counts.
+# make bench: the raw floor program, the timer, the many-OUTs guest at two counts,
+# chapter 09's write guests and chapter 10's tick guests.
 BENCH_OUTS_COUNTS := 0 10000
+# Chapter 10's timer guest: this many ticks at 1000 Hz.
+BENCH_TICKS_COUNTS := 0 200
 BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/outs-%.bin) \
 	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-doorbell-%.bin) \
-	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-vga-%.bin)
+	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-vga-%.bin) \
+	$(BENCH_TICKS_COUNTS:%=$(BUILD)/bench/guests/ticks-busy-%.bin) \
+	$(BENCH_TICKS_COUNTS:%=$(BUILD)/bench/guests/ticks-hlt-%.bin)
 
 .PHONY: all clean crosscheck diff programs require run test
 .DEFAULT_GOAL := all
@@ -191,6 +197,15 @@ $(BUILD)/bench/guests/mmio-doorbell-%.bin: bench/guests/mmio.asm | require
 	@mkdir -p $(@D)
 	$(call say,NASM,$@)$(NASM) -f bin -DCOUNT=$* -DDOORBELL -o $@ $<
 
+# Chapter 10's: COUNT timer interrupts, asleep in HLT or busy in a loop.
+$(BUILD)/bench/guests/ticks-hlt-%.bin: bench/guests/ticks.asm | require
+	@mkdir -p $(@D)
+	$(call say,NASM,$@)$(NASM) -f bin -DCOUNT=$* -o $@ $<
+
+$(BUILD)/bench/guests/ticks-busy-%.bin: bench/guests/ticks.asm | require
+	@mkdir -p $(@D)
+	$(call say,NASM,$@)$(NASM) -f bin -DCOUNT=$* -DBUSY -o $@ $<
+
 # Built without the sanitizers: it is loaded into programs that may have them.
 $(BUILD)/tests/fdcheck.so: tests/fdcheck/fdcheck.c | require
 	@mkdir -p $(@D)
@@ -230,7 +245,8 @@ valgrind: all
 	@tools/require.sh valgrind
 	@tools/valgrind.sh $(BUILD)
 
-# The tour. The chapter 07 guest asks a name: the tour answers for you.
+# The tour. The chapter 07 guest asks a name: the tour answers for you
+# (chapter 10's guest echoes the same line, by interrupt).
 # The guests are built too, for the book's commands that run them.
 RUN_INPUT ?= reader
 run: programs $(GUEST_BINS) $(TEST_GUEST_BINS)

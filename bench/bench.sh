@@ -17,16 +17,26 @@
 #      --ioeventfd a signal on an eventfd), less the same ROM making 0,
 #      divided by 10,000; each beside one port I/O exit of part 2, as a
 #      ratio of CPU times measured in this run.
-#   4. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
+#   4. one timer interrupt in chapter 10, end to end: a guest that takes
+#      200 ticks at 1000 Hz asleep in HLT, less the same guest taking 0,
+#      divided by 200, in CPU time, beside one port I/O exit of part 2;
+#      with the exits per tick and the monitor's time per tick that
+#      --stats counts, for that guest and for one that spins between
+#      ticks (each tick then a kick by the tick signal); and the kernel's
+#      own exits per tick where perf can count the kvm:kvm_exit tracepoint.
+#   5. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
 #      from start to the guest's OUT to port 0xf4.
 #
-# BENCH_RUNS (default 31) and BENCH_QEMU_RUNS (default 5) set the runs;
+# BENCH_RUNS (default 31), BENCH_TICK_RUNS (default 9: each run is 0.2 s
+# of guest time) and BENCH_QEMU_RUNS (default 5) set the runs;
 # BENCH_QEMU names the QEMU binary (default qemu-system-x86_64).
 # Absolute times depend on the host, above all on its KVM backend; the
 # ratios are the point.
 set -u
 build=${1:-build}
 runs=${BENCH_RUNS:-31}
+tick_runs=${BENCH_TICK_RUNS:-9}
+[ "$runs" -lt "$tick_runs" ] && tick_runs=$runs
 qemu_runs=${BENCH_QEMU_RUNS:-5}
 bin=$build/bin
 timeit=$build/bench/timeit
@@ -41,7 +51,8 @@ trap 'rm -rf "$tmp"' EXIT
 mmio_dir=$build/bench/guests
 for f in "$timeit" "$raw" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
 	"$mmio_dir/mmio-vga-$outs_n.bin" "$mmio_dir/mmio-vga-0.bin" \
-	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin"; do
+	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin" "$bin/10-interrupts" \
+	"$mmio_dir/ticks-hlt-200.bin" "$mmio_dir/ticks-hlt-0.bin" "$mmio_dir/ticks-busy-200.bin"; do
 	if [ ! -e "$f" ]; then
 		echo "bench: $f is missing: run make first" >&2
 		exit 2
@@ -155,7 +166,49 @@ echo "    against one port I/O exit: MMIO exit ${r_mexit}x, coalesced MMIO ${r_m
 echo "    (coalesced: one exit per 170 writes, when the ring is full; ioeventfd: none)"
 echo
 
-echo "4. QEMU booting the same image ($hello) with SeaBIOS, start to exit"
+ticks_n=200
+echo "4. one timer interrupt in chapter 10: $ticks_n ticks at 1000 Hz less 0, beside one port I/O exit (part 2)"
+labels=("asleep in HLT, $ticks_n ticks" "asleep in HLT, 0 ticks")
+measure "$tick_runs" /dev/null "k_hlt 0 $bin/10-interrupts $mmio_dir/ticks-hlt-$ticks_n.bin" \
+	"k_hlt0 0 $bin/10-interrupts $mmio_dir/ticks-hlt-0.bin"
+e_tick=$(awk -v b="$k_hlt_cpu" -v z="$k_hlt0_cpu" -v n="$ticks_n" 'BEGIN { printf "%.3f", (b - z) / n }')
+r_tick=$(ratio "$e_tick" "$e_ch07")
+echo "    per tick, CPU time: $e_tick us, ${r_tick}x one port I/O exit ($e_ch07 us)"
+# tick_stats GUEST: one run under --stats, and what it says per tick:
+# exits to the monitor, KVM_INTERRUPTs, kicks, and the monitor's time
+# (less its sleep in the waits) per tick.
+tick_stats() {
+	"$bin/10-interrupts" --stats "$1" </dev/null >/dev/null 2>"$tmp/tstats" || return 1
+	awk -v n="$ticks_n" '
+		/^stats: KVM_INTERRUPT: / { inj = $3 }
+		/^stats: HLT with interrupts on: / { waits = $6; asleep = $8; kicks = $(NF - 1) }
+		/^stats: [0-9]+ exits to the monitor/ { exits = $2 }
+		/^stats: +in the monitor \(exits\)/ { mon = $6 }
+		END {
+			printf "%.2f exits to the monitor, %.2f KVM_INTERRUPT, %.2f HLT waits, %.2f kicks by the tick signal; the monitor %.2f us awake\n",
+				exits / n, inj / n, waits / n, kicks / n, (mon - asleep) * 1000 / n
+		}' "$tmp/tstats"
+}
+echo "    per tick, from --stats (one run each):"
+echo "      asleep in HLT:  $(tick_stats "$mmio_dir/ticks-hlt-$ticks_n.bin")"
+echo "      busy in a loop: $(tick_stats "$mmio_dir/ticks-busy-$ticks_n.bin")"
+# The kernel's own exits (VM exits KVM handled without returning to user
+# space, as well as those it returned): perf counts the tracepoint if it
+# may; a backend that does not fire it counts 0.
+kernel_exits=""
+if command -v perf >/dev/null 2>&1 &&
+	perf stat -x, -e kvm:kvm_exit -o "$tmp/perf" "$bin/10-interrupts" \
+		"$mmio_dir/ticks-hlt-$ticks_n.bin" </dev/null >/dev/null 2>&1; then
+	kernel_exits=$(awk -F, '/kvm:kvm_exit/ { print $1 }' "$tmp/perf")
+fi
+case $kernel_exits in
+"" | *[!0-9]*) echo "    kernel exits per tick: not counted (perf, or its kvm:kvm_exit tracepoint, is not available to this user)" ;;
+0) echo "    kernel exits per tick: not counted (perf counted no kvm:kvm_exit: $backend does not fire that tracepoint)" ;;
+*) echo "    kernel exits per tick (perf, kvm:kvm_exit, asleep in HLT): $(awk -v k="$kernel_exits" -v n="$ticks_n" 'BEGIN { printf "%.2f", k / n }')" ;;
+esac
+echo
+
+echo "5. QEMU booting the same image ($hello) with SeaBIOS, start to exit"
 qemu=$(command -v "${BENCH_QEMU:-qemu-system-x86_64}" || true)
 if [ -z "$qemu" ]; then
 	echo "    skipped: ${BENCH_QEMU:-qemu-system-x86_64} is not installed"
@@ -198,6 +251,7 @@ echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict 
 echo "  per exit     ${per_exit}x the raw loop, CPU time (target <= 1.05: $(verdict "$per_exit" "<=" 1.05));" \
 	"$(ratio "$w_ch07" "$w_raw")x by wall clock"
 echo "  MMIO write  ${r_mexit}x a port I/O exit by MMIO exit, ${r_mcoal}x coalesced, ${r_mevfd}x by ioeventfd (CPU time)"
+echo "  timer tick   ${r_tick}x a port I/O exit, end to end, asleep in HLT (CPU time: $e_tick us)"
 if [ -n "${quick:-}" ]; then
 	echo "  QEMU         ${quick}x quicker than -accel $accel, wall clock (target >= 100: $(verdict "$quick" ">=" 100))"
 else

@@ -58,6 +58,7 @@ start:
     mov word [TYPED], 0
     mov word [NEXT], REPORT
 
+; ANCHOR: ivt
     ; The IVT: 256 entries of 4 bytes at 0, offset then segment. Every
     ; vector of the PIC gets a handler; IRQ0 and IRQ4 get their own.
     mov di, IRQ_BASE * 4
@@ -70,6 +71,8 @@ start:
     mov word [(IRQ_BASE + 0) * 4], irq0
     mov word [(IRQ_BASE + 4) * 4], irq4
 
+; ANCHOR_END: ivt
+; ANCHOR: pic
     ; The PIC, as a PC BIOS programs it (but with IRQ0 at vector 0x20,
     ; clear of the CPU's own exceptions).
     mov al, 0x11        ; ICW1: edge-triggered, cascade, ICW4 follows
@@ -83,6 +86,8 @@ start:
     mov al, 0xee        ; OCW1: mask everything but IRQ0 and IRQ4
     out PIC_DATA, al
 
+; ANCHOR_END: pic
+; ANCHOR: pit
     ; The PIT's counter 0: a rate generator at 100 Hz.
     mov al, 0x34        ; counter 0, low byte then high, mode 2, binary
     out PIT_CTRL, al
@@ -91,6 +96,8 @@ start:
     mov al, ah
     out PIT_CH0, al     ; ...high byte: the counter starts
 
+; ANCHOR_END: pit
+; ANCHOR: com1
     ; COM1: an interrupt for each byte received.
     mov dx, COM1_MCR
     mov al, MCR_OUT2 | 0x03 ; OUT2, and DTR and RTS as a driver sets them
@@ -99,9 +106,11 @@ start:
     mov al, IER_RDI
     out dx, al
 
+; ANCHOR_END: com1
     mov si, msg_hello
     call puts
 
+; ANCHOR: sleep
     sti                 ; from here on, the PIC's interrupts come in
 .sleep:
     hlt                 ; wait for the next interrupt...
@@ -116,6 +125,7 @@ start:
     sti
     jmp .sleep
 
+; ANCHOR_END: sleep
 .done:
     mov si, msg_end     ; interrupts stay off: nothing more is echoed
     call puts
@@ -156,6 +166,7 @@ report:
     call puts
     ret
 
+; ANCHOR: handlers
 ; ---- the interrupt handlers ----------------------------------------------
 ; The CPU pushed FLAGS, CS and IP and cleared IF; IRET restores them.
 
@@ -194,6 +205,7 @@ irq_other:              ; an IRQ nobody asked for: done at once
     pop ax
     iret
 
+; ANCHOR_END: handlers
 ; ---- output --------------------------------------------------------------
 
 putc:                   ; AL to COM1

@@ -66,6 +66,9 @@ expect_out_has "KVM backend: "
 expect_out_has "ratio 07-io-exits / floor: "
 expect_out_has "ratio 07-io-exits / raw loop: "
 expect_out_has "10001 exits to the monitor"
+expect_out_has "4. one timer interrupt in chapter 10"
+expect_out_match "^    per tick, CPU time: -?[0-9]+\.[0-9]+ us, -?[0-9]+\.[0-9]+x one port I/O exit"
+expect_out_match "^      asleep in HLT:  2\.[0-9][0-9] exits to the monitor, 1\.00 KVM_INTERRUPT, 1\.00 HLT waits"
 expect_out_has "skipped: no-such-qemu is not installed"
 expect_out_has "sudo apt-get install -y qemu-system-x86"
 end
@@ -91,6 +94,25 @@ if [ -x "$BIN/09-mmio" ]; then
 		expect_status 0
 		expect_err_has "stats: KVM_EXIT_MMIO by device: vga-text 0, virtio-mmio 0,"
 		expect_err_has "virtio-mmio: QueueNotify written $count times: 0 by an exit, $count through the eventfd"
+	done
+fi
+end
+
+begin "bench: chapter 10's tick guests take exactly their count of timer interrupts, asleep and busy"
+needs_kvm
+if [ -x "$BIN/10-interrupts" ]; then
+	for guest in hlt-0 hlt-200 busy-0 busy-200; do
+		count=${guest#*-}
+		run 10-interrupts --stats "$BUILD_DIR/bench/guests/ticks-$guest.bin"
+		expect_status 0
+		expect_err_has "stats: KVM_INTERRUPT: $count interrupts injected (IRQ0 $count, IRQ4 0, others 0)"
+		# An EOI for each tick but the last, whose handler ends the run;
+		# and the guest's 5 PIC writes, 3 PIT writes and its exit.
+		exits=$((count > 0 ? count + 8 : 9))
+		expect_err_match "^stats:   KVM_EXIT_IO +$exits\$"
+		case $guest in
+		busy-*) expect_err_has "stats: HLT with interrupts on: 0 waits" ;;
+		esac
 	done
 fi
 end
