@@ -188,7 +188,7 @@ begin "irqchip: --break bad-line: KVM_IRQ_LINE_STATUS on line 99 returns 0 with 
 needs_kvm
 run 11-irqchip --break bad-line
 expect_status 71
-expect_err_has "11-irqchip: KVM_IRQ_LINE_STATUS for line 99: status -1: no interrupt controller has that line (the default routing has GSIs 0-23)"
+expect_err_has "11-irqchip: KVM_IRQ_LINE_STATUS for line 99: status -1: no interrupt controller took it, and none ever will: the default routing has GSIs 0-23 (a masked line also gives -1)"
 expect_err_lines 1
 end
 
