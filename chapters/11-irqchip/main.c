@@ -122,9 +122,14 @@ static void create_irqchip(struct kvm_vm *vm, bool after_vcpu)
 
 // ANCHOR: irq-line
 /* One call: GSI 4 (the kernel's PIC input 4 and IOAPIC pin 4) to level.
- * The status KVM_IRQ_LINE_STATUS gives back, in the same union as irq: 1
- * or more, the chips took it; 0, the request was already pending (an
- * edge the PIC could not count) or is masked; -1, no chip has that line. */
+ * The status KVM_IRQ_LINE_STATUS gives back, in the same union as irq, is
+ * the sum of what the chips on that GSI answered, leaving out those that
+ * answered -1 (the input masked there): 1 or more, a chip took the change;
+ * 0, the request was already pending (a rising edge the PIC could not
+ * count); -1, no chip took it: the line is masked in every chip that has
+ * it (the PIC still keeps the edge in IRR, for when the guest unmasks it),
+ * or no chip has it. GSI 4 is routed by default, so here -1 means masked:
+ * a guest may mask IRQ4, and that is no error. */
 static void com1_line(struct machine *m, bool level)
 {
 	struct kvm_irq_level line = { .irq = COM1_IRQ, .level = level };
@@ -137,9 +142,6 @@ static void com1_line(struct machine *m, bool level)
 		if (line.status == 0)
 			m->line_coalesced++;
 	}
-	if (line.status < 0)
-		die(EXIT_KVM_ERROR, "KVM_IRQ_LINE_STATUS for IRQ%d: status %d: no "
-		    "interrupt controller has that line", COM1_IRQ, line.status);
 }
 
 /* COM1's interrupt pin, wired as chapter 10 wires it (through MCR's
