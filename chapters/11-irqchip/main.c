@@ -107,7 +107,8 @@ static void check_capabilities(struct kvm_vm *vm)
  * gets a local APIC. After a vCPU exists KVM refuses with EINVAL: that
  * vCPU was made without a local APIC. KVM_CREATE_PIT2 needs the PIC;
  * KVM_PIT_SPEAKER_DUMMY has the kernel answer port 0x61 (the speaker and
- * counter 2's gate) too, as QEMU asks. */
+ * counter 2's gate) too, as Firecracker asks (QEMU asks for flags 0 and
+ * answers port 0x61 itself, with its own PC speaker). */
 static void create_irqchip(struct kvm_vm *vm, bool after_vcpu)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -240,6 +241,7 @@ static void input_signal(struct kvm_vcpu *vcpu)
 }
 // ANCHOR_END: sigio
 
+// ANCHOR: timed-out
 /* The timeout, with what the kernel's chips know: a vCPU halted in the
  * kernel (KVM_GET_MP_STATE) is a guest waiting for an interrupt. */
 static int timed_out(struct machine *m, double seconds)
@@ -260,6 +262,7 @@ static int timed_out(struct machine *m, double seconds)
 	}
 	return status;
 }
+// ANCHOR_END: timed-out
 
 // ANCHOR: run-loop
 static int run_guest(struct machine *m, const struct options *opts)
@@ -391,6 +394,7 @@ int main(int argc, char **argv)
 		setvbuf(stdout, NULL, _IONBF, 0);
 	m.eventfd = -1;
 
+	// ANCHOR: setup
 	kvm_open(&kvm, opts.device);
 	vm_create(&vm, &kvm);
 	m.vm = &vm;
@@ -413,6 +417,7 @@ int main(int argc, char **argv)
 	if (brk == BREAK_BAD_LINE)
 		raise_bad_line(&m);
 	input_signal(&vcpu);
+	// ANCHOR_END: setup
 	fprintf(stderr, "%s: the irqchip is in the kernel: PIC, IOAPIC and a local APIC "
 		"(KVM_CREATE_IRQCHIP), the PIT (KVM_CREATE_PIT2); COM1 drives IRQ4 with "
 		"KVM_IRQ_LINE_STATUS; the doorbell at 0x%x is an ioeventfd, its IRQ%d an "

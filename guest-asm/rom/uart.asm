@@ -145,6 +145,7 @@ start:
     mov si, msg_hello
     call puts
 
+; ANCHOR: doorbell
     ; The doorbell: ring, sleep until its IRQ5 answers, eight times.
     mov ax, VIRTIO_SEG
     mov es, ax
@@ -158,6 +159,7 @@ start:
     jb .answer
     cmp cx, RINGS
     jb .ring
+; ANCHOR_END: doorbell
     mov si, msg_rung
     call puts
     mov ax, [DONE]
@@ -240,6 +242,7 @@ irq5:                   ; the doorbell's completion
     pop ax
     iret
 
+; ANCHOR: irq4
 irq4:                   ; COM1: IIR says why, until it says nothing
     push ax
     push bx
@@ -298,6 +301,7 @@ irq4:                   ; COM1: IIR says why, until it says nothing
     pop bx
     pop ax
     iret
+; ANCHOR_END: irq4
 
 irq_other:              ; an IRQ nobody asked for: done at once
     push ax
