@@ -9,8 +9,9 @@
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
 #   make lab CH=NN    a student tree with chapter NN's stage cut out (labs/)
 #   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
-#   make bench        time chapter 07 against the raw KVM floor and QEMU, and
-#                     chapter 09's MMIO writes against chapter 07's port I/O
+#   make bench        time chapter 07 against the raw KVM floor and QEMU,
+#                     chapter 09's MMIO writes against chapter 07's port I/O,
+#                     and chapter 11's ticks against chapter 10's
 #   make vm           a shell in the emulated AMD machine (kvm_amd under
 #                     QEMU's TCG, no KVM needed here); CMD="..." runs one
 #   make test-vm      every KVM test, both builds, in that machine
