@@ -1,7 +1,7 @@
 # kvm-steps: build the chapter programs, run them, test them.
 #
 #   make              build everything into build/
-#   make run          the tour: chapters 01 to 10 in order (CH=09 for one)
+#   make run          the tour: chapters 01 to 11 in order (CH=11 for one)
 #   make test         build from clean and run every test, twice: plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
@@ -11,7 +11,8 @@
 #   make grade CH=NN  chapter NN's graded tests, with points: Score: X/Y
 #   make bench        time chapter 07 against the raw KVM floor and QEMU,
 #                     chapter 09's MMIO writes against chapter 07's port I/O,
-#                     and one timer interrupt of chapter 10, end to end
+#                     one timer interrupt of chapter 10, end to end, and
+#                     chapter 11's ticks against chapter 10's
 #   make vm           a shell in the emulated AMD machine (kvm_amd under
 #                     QEMU's TCG, no KVM needed here); CMD="..." runs one
 #   make test-vm      every KVM test, both builds, in that machine

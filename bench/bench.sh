@@ -26,9 +26,15 @@
 #      own exits per tick where perf can count the kvm:kvm_exit tracepoint.
 #   5. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
 #      from start to the guest's OUT to port 0xf4.
+#   6. chapter 11 against chapter 10: chapter 10's guest, timer.asm (100
+#      ticks of the PIT at 100 Hz, 5 lines on COM1), under the PIC and PIT
+#      in user space (10-interrupts) and in the kernel (11-irqchip): exits
+#      per tick from one --stats run each, and CPU time per tick, the run
+#      less the same program's start-up (a ROM that ends at once), / 100.
 #
-# BENCH_RUNS (default 31), BENCH_TICK_RUNS (default 9: each run is 0.2 s
-# of guest time) and BENCH_QEMU_RUNS (default 5) set the runs;
+# BENCH_RUNS (default 31), BENCH_TICK_RUNS (default 9: each run of part 4
+# is 0.2 s of guest time), BENCH_IRQCHIP_RUNS (default 5, part 6: each
+# run takes a second of PIT time) and BENCH_QEMU_RUNS (default 5) set the runs;
 # BENCH_QEMU names the QEMU binary (default qemu-system-x86_64).
 # Absolute times depend on the host, above all on its KVM backend; the
 # ratios are the point.
@@ -49,7 +55,11 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 mmio_dir=$build/bench/guests
+timer=$build/guests/rom/timer.bin
+irqchip_runs=${BENCH_IRQCHIP_RUNS:-5}
+[ "$runs" -lt "$irqchip_runs" ] && irqchip_runs=$runs
 for f in "$timeit" "$raw" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
+	"$bin/10-interrupts" "$bin/11-irqchip" "$timer" \
 	"$mmio_dir/mmio-vga-$outs_n.bin" "$mmio_dir/mmio-vga-0.bin" \
 	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin" "$bin/10-interrupts" \
 	"$mmio_dir/ticks-hlt-200.bin" "$mmio_dir/ticks-hlt-0.bin" "$mmio_dir/ticks-busy-200.bin"; do
@@ -245,6 +255,45 @@ else
 	fi
 fi
 echo
+
+echo "6. chapter 11 against chapter 10: the same guest ($timer), 100 ticks at 100 Hz"
+# Exits: one --stats run each. All of them, and those that are not the
+# guest's own COM1 and exit-port accesses (the same 232 under both).
+stats_exits() { # PROGRAM: "TOTAL NOT_COM1 TICKS"
+	"$1" --stats "$timer" </dev/null 2>"$tmp/tick-stats" >"$tmp/tick-out" || return 1
+	awk -v out="$tmp/tick-out" '
+		/^stats: [0-9]+ exits? to the monitor$/ { total = $2 }
+		/^stats:     (in|out) port 0x(3f[89a-f]|f4) / { com += $NF }
+		END {
+			while ((getline line < out) > 0)
+				if (line ~ /^timer: [0-9]+ ticks;/) { split(line, w, " "); ticks = w[2] }
+			print total + 0, total - com, ticks + 0
+		}' "$tmp/tick-stats"
+}
+if ! read -r x10 n10 t10 < <(stats_exits "$bin/10-interrupts") ||
+	! read -r x11 n11 t11 < <(stats_exits "$bin/11-irqchip") ||
+	[ "$t10" -eq 0 ] || [ "$t11" -eq 0 ]; then
+	echo "bench: timer.bin did not run to its end under 10-interrupts and 11-irqchip" >&2
+	exit 1
+fi
+per_tick() { awk -v a="$1" -v t="$2" 'BEGIN { printf "%.2f", a / t }'; }
+echo "    exits: 10-interrupts $x10 ($n10 beyond the guest's COM1 and exit port), 11-irqchip $x11 ($n11)"
+echo "    exits per tick: 10-interrupts $(per_tick "$x10" "$t10") ($(per_tick "$n10" "$t10") beyond COM1)," \
+	"11-irqchip $(per_tick "$x11" "$t11") ($(per_tick "$n11" "$t11") beyond COM1)"
+labels=("10-interrupts timer.bin" "10-interrupts, start-up only" "11-irqchip timer.bin"
+	"11-irqchip, start-up only")
+measure "$irqchip_runs" /dev/null "k10 0 $bin/10-interrupts $timer" \
+	"k10z 0 $bin/10-interrupts $mmio_dir/mmio-vga-0.bin" \
+	"k11 0 $bin/11-irqchip $timer" "k11z 0 $bin/11-irqchip $mmio_dir/mmio-vga-0.bin"
+c10=$(awk -v a="$k10_cpu" -v z="$k10z_cpu" -v t="$t10" 'BEGIN { printf "%.1f", (a - z) / t }')
+c11=$(awk -v a="$k11_cpu" -v z="$k11z_cpu" -v t="$t11" 'BEGIN { printf "%.1f", (a - z) / t }')
+r_irq=$(ratio "$c11" "$c10")
+echo "    CPU time per tick (the run less its start-up, / $t10; the guest's COM1 output in both):" \
+	"10-interrupts $c10 us, 11-irqchip $c11 us: ${r_irq}x"
+echo "    wall clock per tick: 10-interrupts $(per_tick "$k10" "$t10") us, 11-irqchip $(per_tick "$k11" "$t11") us" \
+	"(the PIT's 10 ms set the pace of both)"
+echo "    (on $backend; the chips in the kernel save the exits, not the guest's own work)"
+echo
 echo "summary ($backend):"
 echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict "$whole" "<=" 1.30));" \
 	"$(ratio "$t_ch07_cpu" "$t_raw_cpu")x in CPU time"
@@ -252,6 +301,8 @@ echo "  per exit     ${per_exit}x the raw loop, CPU time (target <= 1.05: $(verd
 	"$(ratio "$w_ch07" "$w_raw")x by wall clock"
 echo "  MMIO write  ${r_mexit}x a port I/O exit by MMIO exit, ${r_mcoal}x coalesced, ${r_mevfd}x by ioeventfd (CPU time)"
 echo "  timer tick   ${r_tick}x a port I/O exit, end to end, asleep in HLT (CPU time: $e_tick us)"
+echo "  irqchip      chapter 11 $(per_tick "$x11" "$t11") exits per tick against chapter 10's $(per_tick "$x10" "$t10");" \
+	"CPU per tick ${r_irq}x ($c11 us against $c10 us)"
 if [ -n "${quick:-}" ]; then
 	echo "  QEMU         ${quick}x quicker than -accel $accel, wall clock (target >= 100: $(verdict "$quick" ">=" 100))"
 else

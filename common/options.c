@@ -70,7 +70,8 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fputs(prefix, out);
 	wrap(out, line, (int)strlen(prefix), (int)strlen(prefix));
-	fprintf(out, "%s\n\n", purpose);
+	wrap(out, purpose, 0, 0); /* chapters 10 and 11 say more than a line */
+	fputc('\n', out);
 	help_item(out, "--device PATH", "the KVM device (default " KVM_DEFAULT_DEVICE ")");
 	if (features & OPT_RUN) {
 		help_item(out, "--trace", "print every KVM ioctl and exit on standard error");

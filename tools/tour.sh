@@ -1,8 +1,8 @@
 #!/bin/sh
 # tour.sh BINDIR INPUT [NN] - run the chapter programs in order, each under
 # a heading, or only chapter NN. The chapter 07 guest asks for a name:
-# INPUT is typed for it, so the tour runs by itself; chapter 10's guest
-# gets the same line and echoes it, one interrupt per byte.
+# INPUT is typed for it, so the tour runs by itself; chapters 10 and 11
+# get the same line and echo it by interrupt.
 set -u
 bin=$1 input=$2 only=${3:-}
 # CH=7 and CH=07 both mean chapter 07 (leading zeros dropped: no octal).
@@ -18,7 +18,7 @@ for prog in "$bin"/[0-9][0-9]-*; do
 	found=1
 	echo "==== chapter $name ===================================================="
 	case $name in
-	07-* | 10-*)
+	07-* | 10-* | 11-*)
 		echo "\$ echo $input | $prog"
 		echo "$input" | "$prog"
 		;;

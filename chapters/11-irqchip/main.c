@@ -108,7 +108,8 @@ static void check_capabilities(struct kvm_vm *vm)
  * gets a local APIC. After a vCPU exists KVM refuses with EINVAL: that
  * vCPU was made without a local APIC. KVM_CREATE_PIT2 needs the PIC;
  * KVM_PIT_SPEAKER_DUMMY has the kernel answer port 0x61 (the speaker and
- * counter 2's gate) too, as QEMU asks. */
+ * counter 2's gate) too, as Firecracker asks (QEMU asks for flags 0 and
+ * answers port 0x61 itself, with its own PC speaker). */
 static void create_irqchip(struct kvm_vm *vm, bool after_vcpu)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -125,12 +126,14 @@ static void create_irqchip(struct kvm_vm *vm, bool after_vcpu)
 
 // ANCHOR: irq-line
 /* One call: GSI 4 (the kernel's PIC input 4 and IOAPIC pin 4) to level.
- * The status KVM_IRQ_LINE_STATUS gives back, in the same union as irq: 1
- * or more, a chip took a new request; 0, the request was pending already
- * (an edge the PIC could not count); -1, no chip took it: the line is
- * masked in every chip that has it (the PIC's IMR, the IOAPIC's entry,
- * as a guest leaves them until its driver is ready), or no chip has it.
- * None of these is an error: a real pin is raised whoever listens. */
+ * The status KVM_IRQ_LINE_STATUS gives back, in the same union as irq, is
+ * the sum of what the chips on that GSI answered, leaving out those that
+ * answered -1 (the input masked there): 1 or more, a chip took the change;
+ * 0, the request was already pending (a rising edge the PIC could not
+ * count); -1, no chip took it: the line is masked in every chip that has
+ * it (the PIC still keeps the edge in IRR, for when the guest unmasks it),
+ * or no chip has it. GSI 4 is routed by default, so here -1 means masked:
+ * a guest may mask IRQ4, and that is no error. */
 static void com1_line(struct machine *m, bool level)
 {
 	struct kvm_irq_level line = { .irq = COM1_IRQ, .level = level };
@@ -250,6 +253,7 @@ static void input_signal(struct kvm_vcpu *vcpu)
 }
 // ANCHOR_END: sigio
 
+// ANCHOR: timed-out
 /* The timeout, with what the kernel's chips know: a vCPU halted in the
  * kernel (KVM_GET_MP_STATE) is a guest waiting for an interrupt. */
 static int timed_out(struct machine *m, double seconds)
@@ -270,6 +274,7 @@ static int timed_out(struct machine *m, double seconds)
 	}
 	return status;
 }
+// ANCHOR_END: timed-out
 
 // ANCHOR: run-loop
 static int run_guest(struct machine *m, const struct options *opts)
@@ -400,6 +405,7 @@ int main(int argc, char **argv)
 		setvbuf(stdout, NULL, _IONBF, 0);
 	m.eventfd = -1;
 
+	// ANCHOR: setup
 	kvm_open(&kvm, opts.device);
 	vm_create(&vm, &kvm);
 	m.vm = &vm;
@@ -422,6 +428,7 @@ int main(int argc, char **argv)
 	if (brk == BREAK_BAD_LINE)
 		raise_bad_line(&m);
 	input_signal(&vcpu);
+	// ANCHOR_END: setup
 	fprintf(stderr, "%s: the irqchip is in the kernel: PIC, IOAPIC and a local APIC "
 		"(KVM_CREATE_IRQCHIP), the PIT (KVM_CREATE_PIT2); COM1 drives IRQ4 with "
 		"KVM_IRQ_LINE_STATUS; the doorbell at 0x%x is an ioeventfd, its IRQ%d an "

@@ -145,6 +145,7 @@ start:
     mov si, msg_hello
     call puts
 
+; ANCHOR: doorbell
     ; The doorbell: ring, sleep until its IRQ5 answers, eight times.
     mov ax, VIRTIO_SEG
     mov es, ax
@@ -158,6 +159,7 @@ start:
     jb .answer
     cmp cx, RINGS
     jb .ring
+; ANCHOR_END: doorbell
     mov si, msg_rung
     call puts
     mov ax, [DONE]
@@ -167,12 +169,13 @@ start:
 
 .sleep:
     hlt                 ; wait for the next interrupt...
+.due:
     call echo           ; ...echo what was typed, between lines...
 .due:
     mov ax, [TICKS]
     cmp ax, [NEXT]      ; ...then see whether a report is due
     jb .sleep
-    call report
+    call report         ; print it, by interrupt: the ticks go on meanwhile
     add word [NEXT], REPORT
     cmp word [NEXT], TICKS_END ; every report is made, even when ticks
     jbe .due            ; came faster than the lines went out (a slow host)
@@ -241,6 +244,7 @@ irq5:                   ; the doorbell's completion
     pop ax
     iret
 
+; ANCHOR: irq4
 irq4:                   ; COM1: IIR says why, until it says nothing
     push ax
     push bx
@@ -299,6 +303,7 @@ irq4:                   ; COM1: IIR says why, until it says nothing
     pop bx
     pop ax
     iret
+; ANCHOR_END: irq4
 
 irq_other:              ; an IRQ nobody asked for: done at once
     push ax
