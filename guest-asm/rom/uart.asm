@@ -169,7 +169,6 @@ start:
 
 .sleep:
     hlt                 ; wait for the next interrupt...
-.due:
     call echo           ; ...echo what was typed, between lines...
 .due:
     mov ax, [TICKS]
