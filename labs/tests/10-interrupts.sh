@@ -6,10 +6,10 @@
 #              the next read of port 0x20 answer 0x80 + the IRQ pending
 #              highest, which goes in service as with an INTA, or 0 if
 #              none is; a guest with IF = 0 polls its ticks
-#   thre       output by interrupt: with IER bit 1 set, COM1 raises IRQ4
-#              when its transmit register is empty (at once, and again
-#              each time a byte has gone out), IIR says 0x02 and reading
-#              IIR clears it; a guest sends a line from its IRQ4 handler
+#   readback   the 8254's read-back command: a control word 0xc0-0xff
+#              latches the count (bit 5 clear) and the status byte (bit 4
+#              clear) of the counters its bits 3-1 pick; the status reads
+#              first: the output, null count, access mode, mode, BCD
 
 graded 25 "the default guest: 100 ticks, its input echoed by interrupt, its output exactly, exit 0"
 printf 'reader\n' >"$TMP_DIR/in"
@@ -83,10 +83,9 @@ expect_out_text "polled 5 ticks: 80 80 80 80 80, ISR 00"
 expect_err_has "delivered: IRQ0 5"
 end
 
-extra thre 10 "IRQ4 when COM1's transmit register is empty: a line sent from the handler"
-run 10-interrupts "$TGUESTS/lab-thre.bin"
-expect_status 8
-expect_out_text "sent by interrupt
-19 interrupts"
-expect_err_has "delivered: IRQ4 19"
+extra readback 10 "the PIT's read-back command latches counter 0's status (0x34: low then high byte, mode 2) and count"
+run 10-interrupts "$TGUESTS/lab-readback.bin"
+expect_status 7
+expect_out_text "status 34, count below 1235: yes"
+expect_err_lacks "read-back command"
 end
