@@ -38,8 +38,8 @@ WARNINGS := \
 	-Wextra \
 	-Wmissing-prototypes \
 	-Wstrict-prototypes
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Icommon -I$(BUILD)/gen
-ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Icommon -I$(BUILD)/gen
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread
 
 # Quiet builds, as the kernel's: $(call say,CC,$@) prints "  CC      file"
 # and hides the command that follows it on the same recipe line; make -s
@@ -63,12 +63,14 @@ CHAPTERS := \
 	08-long-mode \
 	09-mmio \
 	10-interrupts \
-	11-irqchip
+	11-irqchip \
+	12-smp
 
 COMMON := \
 	bus \
 	guest \
 	io \
+	irqchip \
 	kvm \
 	names \
 	options \
@@ -88,6 +90,7 @@ EMBEDDED_GUESTS := \
 	hello \
 	hello64 \
 	switch \
+	smp \
 	timer \
 	uart
 

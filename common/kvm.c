@@ -26,7 +26,11 @@ static struct {
 	char role[16];
 	const struct kvm_run *run; /* for vCPU fds: what KVM_RUN fills in */
 	size_t run_size;
-} roles[8];
+} roles[24];
+
+/* Chapter 12: with several vCPUs, each exit line of the trace names its
+ * vCPU (set per thread, for the KVM_RUN being traced). */
+static int vcpus_known;
 
 /* die() can come at any step: close every KVM fd still open, so that a
  * program that fails leaves no descriptor behind (tests/cases/62-fds.sh). */
@@ -63,6 +67,7 @@ const char *kvm_fd_role_of(int fd)
 
 void kvm_fd_run(int fd, const struct kvm_run *run, size_t size)
 {
+	vcpus_known++;
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		if (roles[i].role[0] != '\0' && roles[i].fd == fd) {
 			roles[i].run = run;
@@ -107,7 +112,7 @@ static void trace_sregs(const struct kvm_sregs *s)
 /* The argument of the ioctls kvm-steps makes, as the trace shows it: what
  * went in, or for the ioctls that fill a structure (KVM_GET_REGS,
  * KVM_GET_SREGS) and succeeded, what came back, as strace shows it. */
-static uint32_t traced_line; /* KVM_IRQ_LINE_STATUS's irq, before the call */
+static _Thread_local uint32_t traced_line; /* KVM_IRQ_LINE_STATUS's irq, before the call */
 
 static void trace_arg(unsigned long request, void *arg, int ret)
 {
@@ -187,8 +192,12 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 
 	if (request == KVM_RUN) {
 		run = run_of(fd, &run_size);
-		if (kvm_trace && run)
+		trace_who = vcpus_known > 1 ? kvm_fd_role_of(fd) : NULL;
+		if (kvm_trace && run) {
+			flockfile(stderr);
 			trace_answer(run, run_size); /* what this KVM_RUN hands the guest */
+			funlockfile(stderr);
+		}
 	}
 	if (request == KVM_IRQ_LINE_STATUS)
 		traced_line = ((const struct kvm_irq_level *)arg)->irq;
@@ -201,6 +210,7 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 		const char *name = kvm_ioctl_name(request);
 
 		stdout_flush(); /* a failure is kept for the report */
+		flockfile(stderr); /* one thread's lines together (chapter 12) */
 		if (name)
 			fprintf(stderr, "trace: ioctl(%s fd %d, %s", kvm_fd_role_of(fd), fd, name);
 		else
@@ -212,6 +222,7 @@ int kvm_ioctl(int fd, unsigned long request, void *arg)
 			fprintf(stderr, ") = %d\n", ret);
 		if (ret == 0 && run)
 			trace_exit(run, run_size);
+		funlockfile(stderr);
 	}
 	errno = saved;
 	return ret;

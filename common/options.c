@@ -62,11 +62,12 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	char default_timeout[160];
 
 	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
-	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s",
+	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s%s",
 		 features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
 		 features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
 		 features & OPT_MMIO ? " [--coalesced-mmio] [--ioeventfd]" : "",
 		 features & OPT_IRQCHIP ? " [--break PART]" : "",
+		 features & OPT_SMP ? " [--cpus N] [--no-lock]" : "",
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fputs(prefix, out);
 	wrap(out, line, (int)strlen(prefix), (int)strlen(prefix));
@@ -103,6 +104,15 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		help_item(out, "--break PART", "ask KVM for something it refuses, to see how it "
 			  "says so: late-irqchip (KVM_CREATE_IRQCHIP after the vCPU), bad-line "
 			  "(KVM_IRQ_LINE_STATUS on a line no chip has)");
+	if (features & OPT_SMP) {
+		char cpus[160];
+
+		snprintf(cpus, sizeof(cpus), "how many vCPUs, one thread each (default %d, "
+			 "1 to %d)", DEFAULT_CPUS, MAX_CPUS);
+		help_item(out, "--cpus N", cpus);
+		help_item(out, "--no-lock", "tell the guest (at 0x4f4) to add to its shared "
+			  "counter without the LOCK prefix, to see the total come out wrong");
+	}
 	help_item(out, "--help", "print this and exit");
 	if (features & OPT_GUEST) {
 		char text[512];
@@ -176,11 +186,31 @@ static double parse_seconds(const char *text)
 	return value;
 }
 
+static unsigned parse_cpus(const char *text)
+{
+	char *end;
+	long value;
+
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0)
+		usage_error("--cpus: '%s' is not a number of vCPUs (say --cpus 4)", text);
+	if (value < 1 || value > MAX_CPUS) {
+		char range[32];
+
+		snprintf(range, sizeof(range), "%.12s", text);
+		fprintf(stderr, "%s: --cpus: %s is out of range: give 1 to %d (see %s --help)\n",
+			progname, range, MAX_CPUS, progname);
+		exit(EXIT_USAGE);
+	}
+	return (unsigned)value;
+}
+
 void options_parse(struct options *opts, int argc, char **argv, unsigned features,
 		   const char *purpose, const char *guest_note)
 {
 	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK, O_REAL_MODE,
-	       O_COALESCED, O_IOEVENTFD };
+	       O_COALESCED, O_IOEVENTFD, O_CPUS, O_NO_LOCK };
 	static const struct option with_long[] = {
 		{ "break", required_argument, NULL, O_BREAK },
 		{ "device", required_argument, NULL, O_DEVICE },
@@ -210,6 +240,16 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct option with_smp[] = {
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "no-lock", no_argument, NULL, O_NO_LOCK },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "trace", no_argument, NULL, O_TRACE },
+		{ NULL, 0, NULL, 0 },
+	};
 	static const struct option all[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "help", no_argument, NULL, O_HELP },
@@ -234,11 +274,14 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	opts->real_mode = false;
 	opts->coalesced_mmio = false;
 	opts->ioeventfd = false;
+	opts->cpus = DEFAULT_CPUS;
+	opts->no_lock = false;
 
 	opterr = 0; /* getopt's own messages are two lines; ours are one */
 	while ((c = getopt_long(argc, argv, ":", features & OPT_LONG ? with_long :
 				features & OPT_MMIO ? with_mmio :
 				features & OPT_IRQCHIP ? with_break :
+				features & OPT_SMP ? with_smp :
 				features & OPT_RUN ? all : basic, NULL)) != -1) {
 		switch (c) {
 		case O_BREAK:
@@ -252,6 +295,12 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 			break;
 		case O_IOEVENTFD:
 			opts->ioeventfd = true;
+			break;
+		case O_CPUS:
+			opts->cpus = parse_cpus(optarg);
+			break;
+		case O_NO_LOCK:
+			opts->no_lock = true;
 			break;
 		case O_DEVICE:
 			if (optarg[0] == '\0')

@@ -11,9 +11,12 @@ enum {
 	OPT_LONG = 1 << 2,  /* chapter 08: --break PART, --real-mode */
 	OPT_MMIO = 1 << 3,  /* chapter 09: --coalesced-mmio, --ioeventfd */
 	OPT_IRQCHIP = 1 << 4, /* chapter 11: --break PART */
+	OPT_SMP = 1 << 5,   /* chapter 12: --cpus N, --no-lock */
 };
 
 #define DEFAULT_TIMEOUT_SECONDS 10.0
+#define DEFAULT_CPUS 2
+#define MAX_CPUS 16           /* --cpus: at most this (and what KVM allows) */
 
 struct options {
 	const char *device;  /* --device, default /dev/kvm */
@@ -25,6 +28,8 @@ struct options {
 	bool real_mode;      /* --real-mode */
 	bool coalesced_mmio; /* --coalesced-mmio */
 	bool ioeventfd;      /* --ioeventfd */
+	unsigned cpus;       /* --cpus N, DEFAULT_CPUS if not given */
+	bool no_lock;        /* --no-lock */
 };
 
 /* Parse argv. purpose is one line saying what the program shows, guest_note

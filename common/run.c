@@ -6,6 +6,7 @@
 #include "x86.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +168,19 @@ static void count_port(const struct kvm_run *run)
 	stats.ports_other++;
 }
 
+/* Several vCPU threads record into one table (chapter 12). */
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void stats_record_locked(double started, double ended, const struct kvm_run *run);
+
 void stats_record(double started, double ended, const struct kvm_run *run)
+{
+	pthread_mutex_lock(&stats_lock);
+	stats_record_locked(started, ended, run);
+	pthread_mutex_unlock(&stats_lock);
+}
+
+static void stats_record_locked(double started, double ended, const struct kvm_run *run)
 {
 	if (stats.first_run_at == 0)
 		stats.first_run_at = started;
@@ -394,13 +407,15 @@ static void trace_bytes(const struct kvm_run *run, size_t run_size)
 	fprintf(stderr, "%s\"", n > 16 ? "..." : "");
 }
 
+_Thread_local const char *trace_who;
+
 void trace_answer(const struct kvm_run *run, size_t run_size)
 {
 	if (!kvm_trace || run->exit_reason != KVM_EXIT_IO ||
 	    run->io.direction != KVM_EXIT_IO_IN)
 		return;
-	fprintf(stderr, "trace: answer to in from port 0x%x, size %u, count %u",
-		run->io.port, run->io.size, run->io.count);
+	fprintf(stderr, "trace: %s%sanswer to in from port 0x%x, size %u, count %u",
+		trace_who ? trace_who : "", trace_who ? ": " : "", run->io.port, run->io.size, run->io.count);
 	trace_bytes(run, run_size);
 	fprintf(stderr, "\n");
 }
@@ -412,7 +427,8 @@ void trace_exit(const struct kvm_run *run, size_t run_size)
 	if (!kvm_trace)
 		return;
 	stdout_flush(); /* a failure is kept for the report */
-	fprintf(stderr, "trace: exit %s", name ? name : "(unknown)");
+	fprintf(stderr, "trace: %s%sexit %s", trace_who ? trace_who : "",
+		trace_who ? ": " : "", name ? name : "(unknown)");
 	if (run->exit_reason == KVM_EXIT_IO) {
 		fprintf(stderr, ": %s port 0x%x, size %u, count %u",
 			run->io.direction == KVM_EXIT_IO_OUT ? "out to" : "in from",

@@ -35,6 +35,10 @@ enum run_result vcpu_run(struct kvm_vcpu *vcpu);
 /* The register dump: general registers, segments, control registers. */
 void vcpu_dump(struct kvm_vcpu *vcpu, FILE *out);
 
+/* Set by kvm_ioctl() for the KVM_RUN being traced when the program has
+ * more than one vCPU (chapter 12): the trace's exit lines name it. */
+extern _Thread_local const char *trace_who;
+
 /* With --trace, one line decoding the exit that KVM_RUN just returned. */
 void trace_exit(const struct kvm_run *run, size_t run_size);
 /* With --trace, before a KVM_RUN that follows an IN: the bytes the monitor

@@ -17,20 +17,28 @@ static int stdout_errno; /* why standard output first failed, 0 if it has not */
 static bool dying;       /* die() is on its way out with its own status */
 static void (*die_cleanup)(void);
 
+/* The first failure is kept; several threads may report one (chapter 12). */
+static void keep_first(int err)
+{
+	int none = 0;
+
+	__atomic_compare_exchange_n(&stdout_errno, &none, err, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
 int stdout_flush(void)
 {
 	errno = 0;
-	if (fflush(stdout) != 0 && stdout_errno == 0)
-		stdout_errno = errno ? errno : EIO;
-	if (ferror(stdout) && stdout_errno == 0)
-		stdout_errno = EIO; /* failed earlier, and nobody kept the reason */
-	return stdout_errno;
+	if (fflush(stdout) != 0)
+		keep_first(errno ? errno : EIO);
+	if (ferror(stdout))
+		keep_first(EIO); /* failed earlier, and nobody kept the reason */
+	return __atomic_load_n(&stdout_errno, __ATOMIC_SEQ_CST);
 }
 
 void stdout_failed(int err)
 {
-	if (stdout_errno == 0)
-		stdout_errno = err ? err : EIO;
+	keep_first(err ? err : EIO);
 }
 
 const char *stdout_hint(int err)
