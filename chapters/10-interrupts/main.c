@@ -436,8 +436,7 @@ int main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN,
-		      "Chapter 10: interrupts from user space: a PIC and a timer in the "
-		      "monitor, KVM_INTERRUPT and the interrupt window.",
+		      "Chapter 10: interrupts from user space: a PIC, a timer, KVM_INTERRUPT.",
 		      "is a ROM image of up to 64 KiB, placed to end at 4 GiB (and at 1 MiB) "
 		      "as in chapter 09; the PIC is at ports 0x20-0x21, the PIT at "
 		      "0x40-0x43 (IRQ0), COM1 at 0x3f8 raises IRQ4 for each byte of "
