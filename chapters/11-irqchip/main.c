@@ -369,8 +369,7 @@ int main(int argc, char **argv)
 
 	prog_init(argv[0]);
 	options_parse(&opts, argc, argv, OPT_GUEST | OPT_RUN | OPT_IRQCHIP,
-		      "Chapter 11: the interrupt controller in the kernel: KVM_CREATE_IRQCHIP, "
-		      "KVM_CREATE_PIT2, KVM_IRQ_LINE, irqfd, an interrupt-driven UART.",
+		      "Chapter 11: the irqchip in the kernel, KVM_IRQ_LINE, irqfd, a UART.",
 		      "is a ROM image of up to 64 KiB, placed to end at 4 GiB (and at 1 MiB) "
 		      "as in chapter 09; the kernel's PIC is at ports 0x20-0x21 and 0xa0-0xa1, "
 		      "its PIT at 0x40-0x43 (IRQ0); COM1 at 0x3f8 raises IRQ4 for received data "
