@@ -123,7 +123,10 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	}
 	fprintf(out, "\nexit status:\n");
 	if (features & OPT_RUN) {
-		fprintf(out, "  0    the guest halted (HLT)\n");
+		if (features & OPT_IRQCHIP) /* HLT sleeps in the kernel: it ends no run */
+			fprintf(out, "  0    the guest wrote 0 to the exit port 0xf4 (HLT ends no run)\n");
+		else
+			fprintf(out, "  0    the guest halted (HLT)\n");
 		fprintf(out, "  N    the guest wrote byte N to the exit port 0xf4\n");
 	} else {
 		fprintf(out, "  0    every step worked\n");
