@@ -335,6 +335,12 @@ static void show_chips(struct machine *m)
 		irq_names(chip.chip.pic.irr, irr, sizeof(irr)),
 		chip.chip.pic.elcr ? "some level" : "edge");
 	kvm_ioctl_or_die(m->vm->fd, KVM_GET_PIT2, &pit);
+	if (pit.channels[0].mode > 5) { /* i8254.c's kvm_pit_reset() leaves 0xff */
+		fprintf(stderr, "%s: the kernel's PIT (KVM_GET_PIT2): counter 0 never "
+			"programmed (mode 0x%x, the kernel's reset value): no ticks\n",
+			progname, pit.channels[0].mode);
+		return;
+	}
 	fprintf(stderr, "%s: the kernel's PIT (KVM_GET_PIT2): counter 0 in mode %u, "
 		"count %u: %.3f Hz\n", progname, pit.channels[0].mode,
 		pit.channels[0].count ? pit.channels[0].count : 65536,
@@ -420,8 +426,9 @@ int main(int argc, char **argv)
 	show_chips(&m);
 	if (opts.stats) {
 		kvm_ioctl_or_die(vm.fd, KVM_GET_PIT2, &pit);
-		show_stats(&m, seconds, pit.channels[0].count ?
-			   1193182.0 / pit.channels[0].count : 1193182.0 / 65536);
+		show_stats(&m, seconds, pit.channels[0].mode > 5 ? 0 : /* never programmed */
+			   pit.channels[0].count ? 1193182.0 / pit.channels[0].count
+			   : 1193182.0 / 65536);
 	}
 	stats_print(stderr);
 
