@@ -83,7 +83,7 @@ done
 # under test. Only the guests are asked for: a chapter that does not
 # compile must cost its tests, not stop the grading.
 guests=()
-for asm in tests/guests/*.asm guest-asm/real/*.asm; do
+for asm in tests/guests/*.asm guest-asm/real/*.asm guest-asm/rom/*.asm; do
 	case $asm in
 	tests/*) bin=build/tests/guests/${asm#tests/guests/} ;;
 	*) bin=build/guests/${asm#guest-asm/} ;;

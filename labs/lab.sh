@@ -118,7 +118,7 @@ cut_file() {
 cut_once() {
 	local tree=$1 rel=$2 num=$3 from=$4
 	local file=$tree/$rel orig=$WORK/orig.c casts=$WORK/casts dump=$WORK/regions
-	local msgs line name k picked starts
+	local msgs line name k picked starts owners
 
 	: >"$casts"
 	for pass in 1 2; do
@@ -132,11 +132,16 @@ cut_once() {
 		msgs=$(compile "$tree" "$rel") && return 0
 		[ "$pass" = 2 ] && break
 		# Which names did only the cut code use? Give each a cast in the
-		# first region after its declaration that mentions it.
+		# first region after its declaration that mentions it, and not in
+		# the function of that name: a static function whose only caller
+		# was cut is still unused with a cast in its own body (chapter
+		# 11's com1_line(), whose body sets the field m->com1_line).
 		mapfile -t starts < <(grep -n 'lab_todo("' "$file" | cut -d: -f1)
+		mapfile -t owners < <(todo_functions "$file")
 		while IFS=' ' read -r line name; do
 			picked=""
 			for k in "${!starts[@]}"; do
+				[ "${owners[$k]:-}" = "$name()" ] && continue
 				if [ "${starts[$k]}" -gt "$line" ] &&
 					grep -qw -- "$name" "$dump/region.$((k + 1))"; then
 					picked=$((k + 1))
@@ -145,6 +150,7 @@ cut_once() {
 			done
 			if [ -z "$picked" ]; then
 				for k in "${!starts[@]}"; do
+					[ "${owners[$k]:-}" = "$name()" ] && continue
 					grep -qw -- "$name" "$dump/region.$((k + 1))" &&
 						{ picked=$((k + 1)); break; }
 				done

@@ -112,11 +112,13 @@ static void create_irqchip(struct kvm_vm *vm, bool after_vcpu)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
+	// LAB BEGIN: ask the VM fd for KVM_CREATE_IRQCHIP, which takes no argument (kvm_ioctl(vm->fd, KVM_CREATE_IRQCHIP, NULL)). If it fails, die with EXIT_KVM_ERROR: "KVM_CREATE_IRQCHIP failed: " and strerror(errno), followed, when after_vcpu is set and errno is EINVAL, by ": a vCPU exists already; the irqchip must come first, so that each vCPU is made with its local APIC". Then make the PIT with KVM_CREATE_PIT2 and pit (kvm_ioctl_or_die()).
 	if (kvm_ioctl(vm->fd, KVM_CREATE_IRQCHIP, NULL) < 0)
 		die(EXIT_KVM_ERROR, "KVM_CREATE_IRQCHIP failed: %s%s", strerror(errno),
 		    after_vcpu && errno == EINVAL ? ": a vCPU exists already; the irqchip "
 		    "must come first, so that each vCPU is made with its local APIC" : "");
 	kvm_ioctl_or_die(vm->fd, KVM_CREATE_PIT2, &pit);
+	// LAB END
 }
 // ANCHOR_END: create-irqchip
 
@@ -129,6 +131,7 @@ static void com1_line(struct machine *m, bool level)
 {
 	struct kvm_irq_level line = { .irq = COM1_IRQ, .level = level };
 
+	// LAB BEGIN: hand line to KVM_IRQ_LINE_STATUS on the VM fd (kvm_ioctl_or_die()) and keep level in m->com1_line. Count the call in m->line_calls; when level is 1, count it in m->line_raised too, and in m->line_coalesced if the status KVM gave back in line.status is 0. A negative status: die with EXIT_KVM_ERROR, "KVM_IRQ_LINE_STATUS for IRQ4: status N: no interrupt controller has that line".
 	kvm_ioctl_or_die(m->vm->fd, KVM_IRQ_LINE_STATUS, &line);
 	m->com1_line = level;
 	m->line_calls++;
@@ -140,6 +143,7 @@ static void com1_line(struct machine *m, bool level)
 	if (line.status < 0)
 		die(EXIT_KVM_ERROR, "KVM_IRQ_LINE_STATUS for IRQ%d: status %d: no "
 		    "interrupt controller has that line", COM1_IRQ, line.status);
+	// LAB END
 }
 
 /* COM1's interrupt pin, wired as chapter 10 wires it (through MCR's
@@ -149,12 +153,15 @@ static void com1_line(struct machine *m, bool level)
 static void com1_update(struct machine *m)
 {
 	struct serial *com1 = &m->pc.io.com1;
+
+	// LAB BEGIN: the level of IRQ4 is the UART's pin (serial_irq(com1)) gated by MCR's OUT2 (com1->mcr & UART_MCR_OUT2). Ask serial_irq_fell(com1) every time (the asking clears it): if the pin fell during the exit while the level is 1 and the line is high (m->com1_line), lower the line first with com1_line(m, false), so that the PIC, which counts rising edges, sees this one. Then, if the level differs from m->com1_line, com1_line(m, level).
 	bool level = serial_irq(com1) && (com1->mcr & UART_MCR_OUT2);
 
 	if (serial_irq_fell(com1) && level && m->com1_line)
 		com1_line(m, false);
 	if (level != m->com1_line)
 		com1_line(m, level);
+	// LAB END
 }
 // ANCHOR_END: irq-line
 
@@ -181,6 +188,7 @@ static void raise_bad_line(struct machine *m)
  * one is the shortest possible device. */
 static void setup_doorbell(struct machine *m)
 {
+	// LAB BEGIN: make m->eventfd with eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) (if it fails, die with EXIT_KVM_ERROR, "eventfd() for the doorbell failed: " and strerror(errno)) and name it for --trace with kvm_fd_role(m->eventfd, "eventfd"). Give it to KVM twice, on the VM fd (kvm_ioctl_or_die()): KVM_IOEVENTFD with a struct kvm_ioeventfd for 4-byte writes to VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, and KVM_IRQFD with a struct kvm_irqfd for GSI DOORBELL_GSI.
 	struct kvm_ioeventfd notify = {
 		.addr = VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY,
 		.len = 4,
@@ -195,6 +203,7 @@ static void setup_doorbell(struct machine *m)
 	kvm_ioctl_or_die(m->vm->fd, KVM_IOEVENTFD, &notify);
 	irqfd.fd = (uint32_t)m->eventfd;
 	kvm_ioctl_or_die(m->vm->fd, KVM_IRQFD, &irqfd);
+	// LAB END
 }
 // ANCHOR_END: irqfd
 

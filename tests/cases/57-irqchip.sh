@@ -203,7 +203,7 @@ if [ -z "$TEST_SKIP" ]; then
 	vcpu=$(grep -n 'KVM_CREATE_VCPU' "$TMP_DIR/err" | head -n 1 | cut -d: -f1)
 	[ -n "$chip" ] && [ -n "$vcpu" ] && [ "$chip" -lt "$vcpu" ] ||
 		fail "KVM_CREATE_IRQCHIP (line ${chip:-none}) must come before KVM_CREATE_VCPU (line ${vcpu:-none})"
-	notify=$(sed -nE 's/.*KVM_IOEVENTFD, \{addr 0xd0050, len 4, fd ([0-9]+),.*/\1/p' "$TMP_DIR/err")
+	notify=$(sed -nE 's/.*KVM_IOEVENTFD, \{addr 0xd0050, len 4, fd ([0-9]+),.*/\1/p' "$TMP_DIR/err" | head -n 1)
 	irqfd=$(sed -nE 's/.*KVM_IRQFD, \{fd ([0-9]+), gsi 5,.*/\1/p' "$TMP_DIR/err")
 	[ -n "$notify" ] && [ "$notify" = "$irqfd" ] ||
 		fail "the doorbell's ioeventfd (fd '${notify}') and IRQ5's irqfd (fd '${irqfd}') should be one eventfd"
