@@ -293,6 +293,9 @@ expect_out_has "usage: 12-smp"
 expect_out_has "--cpus N            how many vCPUs, one thread each (default 2, 1 to 16)"
 expect_out_has "--no-lock"
 expect_out_has "124  the guest ran past --timeout"
+# HLT sleeps in the kernel's local APIC (chapter 11): it ends no run.
+expect_out_has "0    the guest wrote 0 to the exit port 0xf4 (HLT ends no run)"
+expect_out_lacks "the guest halted (HLT)"
 end
 
 # A GDT in ROM whose descriptors lack the accessed bit: loading a
