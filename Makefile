@@ -3,7 +3,9 @@
 #   make              build everything into build/
 #   make run          the tour: chapters 01 to 11 in order (CH=11 for one)
 #   make test         build from clean and run every test, twice: plain and
-#                     under AddressSanitizer + UndefinedBehaviorSanitizer
+#                     under AddressSanitizer + UndefinedBehaviorSanitizer;
+#                     the threaded chapters' tests a third time, under
+#                     ThreadSanitizer
 #   make diff CH=NN   what chapter NN adds over chapter NN-1
 #   make book         rewrite the book's excerpts and outputs from the sources
 #   make crosscheck   run the boot-sector guests under QEMU too, compare
@@ -15,7 +17,8 @@
 #                     chapter 11's ticks against chapter 10's
 #   make vm           a shell in the emulated AMD machine (kvm_amd under
 #                     QEMU's TCG, no KVM needed here); CMD="..." runs one
-#   make test-vm      every KVM test, both builds, in that machine
+#   make test-vm      every KVM test, both builds (and the threaded
+#                     chapters' under ThreadSanitizer), in that machine
 #   make clean        remove build/
 #
 # Builds are quiet: one short line per file ("CC build/obj/common/kvm.o");
@@ -26,9 +29,14 @@ NASM ?= nasm
 BUILD ?= build
 
 # SAN=1 builds a second tree with the sanitizers, for the test suite.
+# TSAN=1 builds a third with ThreadSanitizer, for the chapters that run
+# threads (make TSAN=1 threaded: those programs and the test guests only).
 ifeq ($(SAN),1)
 BUILD := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+BUILD := build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 endif
 
 CFLAGS ?= -O2 -g
@@ -64,6 +72,11 @@ CHAPTERS := \
 	09-mmio \
 	10-interrupts \
 	11-irqchip \
+	12-smp
+
+# The chapters whose programs run threads: make test runs their tests
+# under ThreadSanitizer too (build/tsan).
+THREADED_CHAPTERS := \
 	12-smp
 
 COMMON := \
@@ -124,7 +137,7 @@ BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 	$(BENCH_TICKS_COUNTS:%=$(BUILD)/bench/guests/ticks-busy-%.bin) \
 	$(BENCH_TICKS_COUNTS:%=$(BUILD)/bench/guests/ticks-hlt-%.bin)
 
-.PHONY: all clean crosscheck diff programs require run test
+.PHONY: all clean crosscheck diff programs require run test threaded
 .DEFAULT_GOAL := all
 .SECONDARY:
 .DELETE_ON_ERROR:
@@ -133,6 +146,8 @@ all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCH
 	$(BAD_EXIT_IO) $(CAPLESS)
 
 programs: $(PROGRAMS)
+
+threaded: $(THREADED_CHAPTERS:%=$(BUILD)/bin/%) $(TEST_GUEST_BINS)
 
 # Installs nasm or gcc if they are missing, or says how to.
 require:
@@ -256,15 +271,17 @@ RUN_INPUT ?= reader
 run: programs $(GUEST_BINS) $(TEST_GUEST_BINS)
 	@tools/tour.sh $(BUILD)/bin "$(RUN_INPUT)" $(CH)
 
-# The sanitized tree is built after the plain tests ran, so the first
+# The sanitized trees are built after the plain tests ran, so the first
 # results come as soon as the plain build is done. (Named through
-# SAN_BUILD, not $(MAKE), on the line that runs the tests: make -n test
-# must not run them.)
+# SAN_BUILD and TSAN_BUILD, not $(MAKE), on the line that runs the tests:
+# make -n test must not run them.) build/tsan holds only the threaded
+# chapters: tests/run.sh runs there only the test files that say so.
 SAN_BUILD = $(MAKE) --no-print-directory SAN=1 all
+TSAN_BUILD = $(MAKE) --no-print-directory TSAN=1 threaded
 test:
 	rm -rf build
 	@$(MAKE) --no-print-directory all
-	@tests/run.sh build "build/san:$(SAN_BUILD)"
+	@tests/run.sh build "build/san:$(SAN_BUILD)" "build/tsan:$(TSAN_BUILD)"
 
 diff:
 	@tools/chapter-diff.sh $(if $(filter-out 0,$(FULL)),--full) $(CH)
@@ -289,7 +306,8 @@ book-vm: all
 test-vm:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 all
-	@tools/test-vm.sh build build/san
+	@$(MAKE) --no-print-directory TSAN=1 threaded
+	@tools/test-vm.sh build build/san build/tsan
 
 # The book's excerpts and shown outputs, taken again from the sources and
 # the programs; make test fails when they drift (tests/cases/40-book.sh).

@@ -124,7 +124,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	}
 	fprintf(out, "\nexit status:\n");
 	if (features & OPT_RUN) {
-		if (features & OPT_IRQCHIP) /* HLT sleeps in the kernel: it ends no run */
+		if (features & (OPT_IRQCHIP | OPT_SMP)) /* HLT sleeps in the kernel: it ends no run */
 			fprintf(out, "  0    the guest wrote 0 to the exit port 0xf4 (HLT ends no run)\n");
 		else
 			fprintf(out, "  0    the guest halted (HLT)\n");

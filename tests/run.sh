@@ -3,6 +3,9 @@
 # each build tree (build, build/san), then print "N passed, N failed".
 # A BUILD written DIR:COMMAND is built by COMMAND just before its tests
 # run (make test builds the sanitized tree so, after the plain tests).
+# A tree named *tsan* (build/tsan, ThreadSanitizer) holds the threaded
+# chapters only: there, only the files that say "# Also under
+# ThreadSanitizer" in their opening comment run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 # TESTS_ONLY=kvm|host may come in the environment (make test-vm does so);
@@ -45,6 +48,9 @@ fi
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# A ThreadSanitizer report ("WARNING: ThreadSanitizer: data race") fails
+# its test (tests/lib.sh's end), and the status says so too.
+export TSAN_OPTIONS="halt_on_error=0:exitcode=99:second_deadlock_stack=1"
 
 for build in "$@"; do
 	case $build in
@@ -57,6 +63,7 @@ for build in "$@"; do
 		fi ;;
 	esac
 	case $build in
+	*tsan*) VARIANT="[tsan] " ;;
 	*san*) VARIANT="[asan+ubsan] " ;;
 	*) VARIANT="" ;;
 	esac
@@ -64,10 +71,16 @@ for build in "$@"; do
 	TGUESTS=$build/tests/guests
 	UNIT=$build/tests/unit
 	BUILD_DIR=$build
-	echo "== tests on $build ${VARIANT:+(AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer)}"
+	case $VARIANT in
+	"[tsan] ") echo "== tests on $build (ThreadSanitizer: the test files of the threaded chapters)" ;;
+	*) echo "== tests on $build ${VARIANT:+(AddressSanitizer, UndefinedBehaviorSanitizer, LeakSanitizer)}" ;;
+	esac
 	for file in ${TEST_FILES:-tests/cases/*.sh}; do
 		# Where only the KVM tests run, a file with none is not read at all.
 		[ "${TESTS_ONLY:-}" = kvm ] && ! grep -q needs_kvm "$file" && continue
+		# build/tsan holds the threaded chapters only: the files that
+		# test them say so in a line of their opening comment.
+		[ "$VARIANT" = "[tsan] " ] && ! grep -q '^# Also under ThreadSanitizer' "$file" && continue
 		started=$SECONDS
 		. "$file"
 		# TEST_TIMES=1: how long each file took (make test-vm sets it).

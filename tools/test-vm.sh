@@ -5,7 +5,9 @@
 # cores take the time of one. Each machine's report is shown whole when
 # it is done, in the order given; the last line adds them up, as
 # tests/run.sh's does. VM_JOBS (default: the number of cores) caps how
-# many machines run at once.
+# many machines run at once. A machine has one CPU (VM_CPUS), but that of
+# build/tsan, the threaded chapters', has two. TEST_FILES, as for
+# tests/run.sh, runs only those files.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh # add_counts, print_counts, and a TMP_DIR removed on exit
@@ -21,7 +23,15 @@ echo "test-vm: the KVM tests of $* in the emulated AMD machine, $jobs at a time"
 n=0
 for build in "$@"; do
 	n=$((n + 1))
-	tools/vm.sh "TESTS_ONLY=kvm TEST_TIMES=1 tests/run.sh $build" </dev/null >"$logs/$n" 2>&1 &
+	# build/tsan holds the threaded chapters: their machine has two
+	# CPUs, so that two vCPU threads can run at once there too.
+	case $build in
+	*tsan*) vm_cpus=${VM_CPUS:-2} ;;
+	*) vm_cpus=${VM_CPUS:-1} ;;
+	esac
+	# TEST_FILES="tests/cases/58-smp.sh ..." runs only those files there.
+	VM_CPUS=$vm_cpus tools/vm.sh "TESTS_ONLY=kvm TEST_TIMES=1${TEST_FILES:+ TEST_FILES='$TEST_FILES'} tests/run.sh $build" \
+		</dev/null >"$logs/$n" 2>&1 &
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
 		sleep 1
 	done

@@ -136,8 +136,10 @@ static void on_kick(int sig)
 
 static void kick(struct cpu *c)
 {
+	// LAB BEGIN: get c's vCPU out of KVM_RUN: first set c->vcpu.run->immediate_exit to 1 (__atomic_store_n, __ATOMIC_SEQ_CST), then send SIG_KICK to c->thread with pthread_kill(); in that order, so that a thread about to enter KVM_RUN returns at once.
 	__atomic_store_n(&c->vcpu.run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(c->thread, SIG_KICK);
+	// LAB END
 }
 // ANCHOR_END: kick
 
@@ -156,6 +158,7 @@ static void *vcpu_thread(void *arg)
 		sigaddset(&io, SIGIO);
 		pthread_sigmask(SIG_UNBLOCK, &io, NULL);
 	}
+	// LAB BEGIN: until stopping(m): on vcpu 0 only, under m->big_lock, serial_take_input() and com1_irq_update() for COM1. KVM_RUN (kvm_ioctl()); EINTR (a kick or SIGIO): count it in c->interrupted, set run->immediate_exit back to 0 and go round; EAGAIN (an INIT or SIPI taken): count it in c->again, and with kvm_trace say "trace: vcpu N: KVM_RUN returned EAGAIN: now " and its mp_state_name(mp_state()); another error: warn "vcpu N: KVM_RUN failed: ...", request_stop(m, c->index, EXIT_KVM_ERROR) and leave the loop. Then, under m->big_lock: KVM_EXIT_IO counted in c->exits_io and given to io_handle() (when it ends the run: serial_flush(), warn "vcpu N wrote S to the exit port 0xf4: exit status S", request_stop()), then com1_irq_update(); KVM_EXIT_MMIO counted in c->exits_mmio, to pc_handle_mmio(); any other exit: serial_flush(), warn "vcpu N stopped:" and request_stop() with vcpu_report_unhandled()'s status.
 	while (!stopping(m)) {
 		if (c->index == 0) {      /* COM1 interrupts go to the BSP */
 			pthread_mutex_lock(&m->big_lock);
@@ -205,6 +208,7 @@ static void *vcpu_thread(void *arg)
 		}
 		pthread_mutex_unlock(&m->big_lock);
 	}
+	// LAB END
 	return NULL;
 }
 // ANCHOR_END: vcpu-thread
@@ -216,6 +220,7 @@ static void start_threads(struct machine *m)
 	sigset_t blocked;
 	int err;
 
+	// LAB BEGIN: install on_kick() for SIG_KICK with sigaction(), sa_flags 0 (no SA_RESTART: KVM_RUN must return EINTR); block SIGIO in this thread (pthread_sigmask()), so the threads inherit the mask; then one pthread_create() of vcpu_thread() per vCPU, with &m->cpu[i]. If one fails: warn "cannot start the thread of vcpu N: ...", request_stop(m, i, EXIT_KVM_ERROR) and return; else set m->cpu[i].running.
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;              /* no SA_RESTART: KVM_RUN must return */
 	sigaction(SIG_KICK, &sa, NULL);
@@ -236,6 +241,7 @@ static void start_threads(struct machine *m)
 		}
 		c->running = true;
 	}
+	// LAB END
 }
 // ANCHOR_END: start-threads
 
@@ -248,6 +254,7 @@ static bool wait_and_stop(struct machine *m, double timeout)
 	struct timespec until;
 	bool timed_out = false;
 
+	// LAB BEGIN: the time to give up: now (CLOCK_MONOTONIC) plus timeout seconds. Under m->stop_lock, wait on m->stop_cond until stopping(m), with pthread_cond_wait() when timeout <= 0, else pthread_cond_timedwait() to that time; if it times out with no stop requested, set timed_out, m->status = EXIT_TIMEOUT and m->stopping (__atomic_store_n). Then kick() every vCPU whose thread is running, and only then pthread_join() each.
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += (time_t)timeout;
 	until.tv_nsec += (long)((timeout - (double)(time_t)timeout) * 1e9);
@@ -273,6 +280,7 @@ static bool wait_and_stop(struct machine *m, double timeout)
 	for (unsigned i = 0; i < m->cpus; i++)
 		if (m->cpu[i].running)
 			pthread_join(m->cpu[i].thread, NULL);
+	// LAB END
 	return timed_out;
 }
 // ANCHOR_END: wait-and-stop

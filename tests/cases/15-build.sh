@@ -36,11 +36,11 @@ $(head -n 5 "$TMP_DIR/out")"
 
 		# The first results come once the plain tree is built: the sanitized
 		# one is built by tests/run.sh after the plain tests.
-		begin "build: make test builds the sanitized tree after the plain tests, not before"
+		begin "build: make test builds the sanitized trees after the plain tests, not before"
 		make -n --no-print-directory test >"$TMP_DIR/out" 2>"$TMP_DIR/err"
 		STATUS=$? OUT=$(cat "$TMP_DIR/out")
 		expect_status 0
-		expect_out_match '^tests/run.sh build "build/san:.*SAN=1 all"$'
+		expect_out_match '^tests/run.sh build "build/san:.*SAN=1 all" "build/tsan:.*TSAN=1 threaded"$'
 		expect_out_lacks "== tests on"
 		grep -n 'SAN=1' "$TMP_DIR/out" | grep -v 'tests/run.sh' >"$TMP_DIR/early"
 		[ -s "$TMP_DIR/early" ] && fail "the sanitized tree is built before the tests run:
