@@ -217,7 +217,7 @@ static void start_threads(struct machine *m)
 	int err;
 
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;              /* no SA_RESTART: KVM_RUN must return */
+	sa.sa_flags = 0;              /* with SA_RESTART too, KVM_RUN gives EINTR (chapter 06) */
 	sigaction(SIG_KICK, &sa, NULL);
 	/* The threads inherit this mask: SIGIO blocked (the BSP's thread
 	 * unblocks it), and blocked here too, so the main thread, which
