@@ -19,6 +19,11 @@
 #      ratio of CPU times measured in this run.
 #   4. QEMU, if installed: the same boot-sector image booted by SeaBIOS,
 #      from start to the guest's OUT to port 0xf4.
+#   5. chapter 12: the cost of a kick (bench/kick.c: a signal with
+#      immediate_exit to a vCPU thread whose guest spins, or sleeps in the
+#      kernel's HLT; and KVM_RUN with immediate_exit already set), and the
+#      whole run of 12-smp's own guest with --cpus 1, 2 and 4, each CPU
+#      adding 20,000 to the shared counter: as ratios to --cpus 1.
 #
 # BENCH_RUNS (default 31) and BENCH_QEMU_RUNS (default 5) set the runs;
 # BENCH_QEMU names the QEMU binary (default qemu-system-x86_64).
@@ -39,7 +44,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 mmio_dir=$build/bench/guests
-for f in "$timeit" "$raw" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
+kick=$build/bench/kick
+for f in "$timeit" "$raw" "$kick" "$bin/12-smp" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
 	"$mmio_dir/mmio-vga-$outs_n.bin" "$mmio_dir/mmio-vga-0.bin" \
 	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin"; do
 	if [ ! -e "$f" ]; then
@@ -191,6 +197,30 @@ else
 		esac
 	fi
 fi
+
+echo
+echo "5. chapter 12: kicking a vCPU out of KVM_RUN, and 12-smp's guest on 1, 2 and 4 vCPUs"
+if ! "$kick" 200 >"$tmp/kick"; then
+	echo "bench: bench/kick failed; nothing more is measured" >&2
+	exit 1
+fi
+while read -r what median min max n; do
+	case $what in
+	spin) label="kick, guest spinning" ;;
+	halt) label="kick, guest asleep in HLT" ;;
+	ready) label="KVM_RUN, immediate_exit set" ;;
+	esac
+	printf '    %-32s median %10.1f us (min %.1f, max %.1f, %d rounds)\n' "$label" "$median" "$min" "$max" "$n"
+	printf -v "k_$what" '%s' "$median"
+done <"$tmp/kick"
+echo "    (a kick: immediate_exit set and SIGUSR1 sent, until the vCPU's thread has KVM_RUN's EINTR)"
+labels=("12-smp --cpus 1" "12-smp --cpus 2" "12-smp --cpus 4")
+measure "$runs" /dev/null "s_1 0 $bin/12-smp --cpus 1" "s_2 0 $bin/12-smp --cpus 2" \
+	"s_4 0 $bin/12-smp --cpus 4"
+echo "    each CPU adds 20,000: --cpus N does N times the work of --cpus 1"
+echo "    wall clock against --cpus 1: --cpus 2 $(ratio "$s_2" "$s_1")x, --cpus 4 $(ratio "$s_4" "$s_1")x" \
+	"(1.0 would be perfect scaling, N would be none: $(nproc) host CPUs here)"
+echo "    CPU time against --cpus 1: --cpus 2 $(ratio "$s_2_cpu" "$s_1_cpu")x, --cpus 4 $(ratio "$s_4_cpu" "$s_1_cpu")x"
 echo
 echo "summary ($backend):"
 echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict "$whole" "<=" 1.30));" \
@@ -198,6 +228,8 @@ echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict 
 echo "  per exit     ${per_exit}x the raw loop, CPU time (target <= 1.05: $(verdict "$per_exit" "<=" 1.05));" \
 	"$(ratio "$w_ch07" "$w_raw")x by wall clock"
 echo "  MMIO write  ${r_mexit}x a port I/O exit by MMIO exit, ${r_mcoal}x coalesced, ${r_mevfd}x by ioeventfd (CPU time)"
+echo "  kick         spinning ${k_spin} us, asleep in HLT ${k_halt} us, immediate_exit alone ${k_ready} us (medians)"
+echo "  12-smp       --cpus 2 $(ratio "$s_2" "$s_1")x, --cpus 4 $(ratio "$s_4" "$s_1")x the wall clock of --cpus 1, each CPU doing the same work"
 if [ -n "${quick:-}" ]; then
 	echo "  QEMU         ${quick}x quicker than -accel $accel, wall clock (target >= 100: $(verdict "$quick" ">=" 100))"
 else
