@@ -287,9 +287,9 @@ s_expected:  db ", expected ", 0
 ; ANCHOR: rom-gdt
 ; The descriptors' accessed bit (bit 40) is set already: a CPU loading a
 ; segment whose bit is clear writes it into the GDT, and this GDT is ROM.
-; (On VT-x and SVM that write exits as KVM_EXIT_MMIO to the ROM, which
-; drops it; the kvm_pvm backend loops on it instead.) PC firmware sets it
-; in its ROM tables for the same reason.
+; (With the bits clear, kvm_pvm and kvm_amd in the emulated AMD machine
+; both loop on that write inside KVM_RUN, with no exit, until --timeout.)
+; PC firmware sets it in its ROM tables for the same reason.
 align 8
 gdt:
     dq 0                        ; 0x00: the null descriptor
