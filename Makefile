@@ -126,11 +126,12 @@ BAD_EXIT_IO := $(BUILD)/tests/bad-exit-io.so
 CAPLESS := $(BUILD)/tests/capless.so
 FUZZ_GEN := $(BUILD)/tests/fuzz-gen
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts,
-# chapter 09's write guests and chapter 10's tick guests.
+# chapter 09's write guests, chapter 10's tick guests and the kick timer of
+# chapter 12.
 BENCH_OUTS_COUNTS := 0 10000
 # Chapter 10's timer guest: this many ticks at 1000 Hz.
 BENCH_TICKS_COUNTS := 0 200
-BENCH_BINS := $(BUILD)/bench/raw $(BUILD)/bench/timeit \
+BENCH_BINS := $(BUILD)/bench/kick $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/outs-%.bin) \
 	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-doorbell-%.bin) \
 	$(BENCH_OUTS_COUNTS:%=$(BUILD)/bench/guests/mmio-vga-%.bin) \
@@ -196,6 +197,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
 $(BUILD)/tests/unit/test_long: chapters/08-long-mode/main.c $(GUEST_HEADERS)
 
 $(BUILD)/bench/raw: bench/raw.c $(BUILD)/gen/guest_hello.h | require
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/kick: bench/kick.c | require
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 

@@ -31,6 +31,11 @@
 #      in user space (10-interrupts) and in the kernel (11-irqchip): exits
 #      per tick from one --stats run each, and CPU time per tick, the run
 #      less the same program's start-up (a ROM that ends at once), / 100.
+#   7. chapter 12: the cost of a kick (bench/kick.c: a signal with
+#      immediate_exit to a vCPU thread whose guest spins, or sleeps in the
+#      kernel's HLT; and KVM_RUN with immediate_exit already set), and the
+#      whole run of 12-smp's own guest with --cpus 1, 2 and 4, each CPU
+#      adding 20,000 to the shared counter: as ratios to --cpus 1.
 #
 # BENCH_RUNS (default 31), BENCH_TICK_RUNS (default 9: each run of part 4
 # is 0.2 s of guest time), BENCH_IRQCHIP_RUNS (default 5, part 6: each
@@ -58,7 +63,8 @@ mmio_dir=$build/bench/guests
 timer=$build/guests/rom/timer.bin
 irqchip_runs=${BENCH_IRQCHIP_RUNS:-5}
 [ "$runs" -lt "$irqchip_runs" ] && irqchip_runs=$runs
-for f in "$timeit" "$raw" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
+kick=$build/bench/kick
+for f in "$timeit" "$raw" "$kick" "$bin/12-smp" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
 	"$bin/10-interrupts" "$bin/11-irqchip" "$timer" \
 	"$mmio_dir/mmio-vga-$outs_n.bin" "$mmio_dir/mmio-vga-0.bin" \
 	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin" "$bin/10-interrupts" \
@@ -254,8 +260,8 @@ else
 		esac
 	fi
 fi
-echo
 
+echo
 echo "6. chapter 11 against chapter 10: the same guest ($timer), 100 ticks at 100 Hz"
 # Exits: one --stats run each. All of them, and those that are not the
 # guest's own COM1 and exit-port accesses (the same 232 under both).
@@ -294,6 +300,29 @@ echo "    wall clock per tick: 10-interrupts $(per_tick "$k10" "$t10") us, 11-ir
 	"(the PIT's 10 ms set the pace of both)"
 echo "    (on $backend; the chips in the kernel save the exits, not the guest's own work)"
 echo
+echo "7. chapter 12: kicking a vCPU out of KVM_RUN, and 12-smp's guest on 1, 2 and 4 vCPUs"
+if ! "$kick" 200 >"$tmp/kick"; then
+	echo "bench: bench/kick failed; nothing more is measured" >&2
+	exit 1
+fi
+while read -r what median min max n; do
+	case $what in
+	spin) label="kick, guest spinning" ;;
+	halt) label="kick, guest asleep in HLT" ;;
+	ready) label="KVM_RUN, immediate_exit set" ;;
+	esac
+	printf '    %-32s median %10.1f us (min %.1f, max %.1f, %d rounds)\n' "$label" "$median" "$min" "$max" "$n"
+	printf -v "k_$what" '%s' "$median"
+done <"$tmp/kick"
+echo "    (a kick: immediate_exit set and SIGUSR1 sent, until the vCPU's thread has KVM_RUN's EINTR)"
+labels=("12-smp --cpus 1" "12-smp --cpus 2" "12-smp --cpus 4")
+measure "$runs" /dev/null "s_1 0 $bin/12-smp --cpus 1" "s_2 0 $bin/12-smp --cpus 2" \
+	"s_4 0 $bin/12-smp --cpus 4"
+echo "    each CPU adds 20,000: --cpus N does N times the work of --cpus 1"
+echo "    wall clock against --cpus 1: --cpus 2 $(ratio "$s_2" "$s_1")x, --cpus 4 $(ratio "$s_4" "$s_1")x" \
+	"(1.0 would be perfect scaling, N would be none: $(nproc) host CPUs here)"
+echo "    CPU time against --cpus 1: --cpus 2 $(ratio "$s_2_cpu" "$s_1_cpu")x, --cpus 4 $(ratio "$s_4_cpu" "$s_1_cpu")x"
+echo
 echo "summary ($backend):"
 echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict "$whole" "<=" 1.30));" \
 	"$(ratio "$t_ch07_cpu" "$t_raw_cpu")x in CPU time"
@@ -303,6 +332,8 @@ echo "  MMIO write  ${r_mexit}x a port I/O exit by MMIO exit, ${r_mcoal}x coales
 echo "  timer tick   ${r_tick}x a port I/O exit, end to end, asleep in HLT (CPU time: $e_tick us)"
 echo "  irqchip      chapter 11 $(per_tick "$x11" "$t11") exits per tick against chapter 10's $(per_tick "$x10" "$t10");" \
 	"CPU per tick ${r_irq}x ($c11 us against $c10 us)"
+echo "  kick         spinning ${k_spin} us, asleep in HLT ${k_halt} us, immediate_exit alone ${k_ready} us (medians)"
+echo "  12-smp       --cpus 2 $(ratio "$s_2" "$s_1")x, --cpus 4 $(ratio "$s_4" "$s_1")x the wall clock of --cpus 1, each CPU doing the same work"
 if [ -n "${quick:-}" ]; then
 	echo "  QEMU         ${quick}x quicker than -accel $accel, wall clock (target >= 100: $(verdict "$quick" ">=" 100))"
 else

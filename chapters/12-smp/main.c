@@ -222,7 +222,7 @@ static void start_threads(struct machine *m)
 
 	// LAB BEGIN: install on_kick() for SIG_KICK with sigaction(), sa_flags 0 (no SA_RESTART: KVM_RUN must return EINTR); block SIGIO in this thread (pthread_sigmask()), so the threads inherit the mask; then one pthread_create() of vcpu_thread() per vCPU, with &m->cpu[i]. If one fails: warn "cannot start the thread of vcpu N: ...", request_stop(m, i, EXIT_KVM_ERROR) and return; else set m->cpu[i].running.
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;              /* no SA_RESTART: KVM_RUN must return */
+	sa.sa_flags = 0;              /* with SA_RESTART too, KVM_RUN gives EINTR (chapter 06) */
 	sigaction(SIG_KICK, &sa, NULL);
 	/* The threads inherit this mask: SIGIO blocked (the BSP's thread
 	 * unblocks it), and blocked here too, so the main thread, which

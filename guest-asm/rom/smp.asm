@@ -53,6 +53,7 @@ PRINT_LOCK  equ 0x500   ; dword: the print lock, 0 free, 1 taken
 COUNTER     equ 0x504   ; dword: the shared counter
 DONE        equ 0x508   ; dword: APs that have finished
 
+; ANCHOR: ap-start
 ; ---- 0xff000, IP 0: where each AP begins, after its SIPI ---------------
 ap_start:
     cli
@@ -61,6 +62,7 @@ ap_start:
     or al, 1            ; CR0.PE: protected mode
     mov cr0, eax
     jmp dword CODE32:(0xf0000 + ap32) ; a far jump loads CS from the GDT
+; ANCHOR_END: ap-start
 
 ; ---- the BSP, from the reset vector -------------------------------------
 bsp_start:
@@ -84,6 +86,7 @@ bsp32:
     call puts
     call lock_give
 
+; ANCHOR: wake-aps
     ; Wake the others: INIT, then STARTUP twice (the second for CPUs
     ; that missed the first), each sent to all but this CPU.
     mov dword [APIC + APIC_ICR_HI], 0
@@ -93,6 +96,7 @@ bsp32:
     call icr_wait
     mov dword [APIC + APIC_ICR_LO], ICR_SIPI | SIPI_VECTOR
     call icr_wait
+; ANCHOR_END: wake-aps
 
     call add_count      ; the BSP counts too
     mov ecx, [CPUS]
@@ -155,6 +159,7 @@ flat_segments:          ; DS, ES, SS: the flat data segment
     mov ss, ax
     ret
 
+; ANCHOR: icr-wait
 icr_wait:               ; until the APIC has sent the IPI
     test dword [APIC + APIC_ICR_LO], ICR_BUSY
     jz .sent
@@ -162,7 +167,9 @@ icr_wait:               ; until the APIC has sent the IPI
     jmp icr_wait
 .sent:
     ret
+; ANCHOR_END: icr-wait
 
+; ANCHOR: add-count
 add_count:              ; COUNT times: counter += 1, locked or not
     mov ecx, COUNT
     test dword [FLAGS], 1
@@ -180,6 +187,7 @@ add_count:              ; COUNT times: counter += 1, locked or not
     dec ecx
     jnz .unlocked
     ret
+; ANCHOR_END: add-count
 
 lock_take:              ; spin until PRINT_LOCK was 0, leaving it 1
     push eax
@@ -276,11 +284,12 @@ s_cpu0:      db "cpu 0: ", 0
 s_added:     db " CPUs added 1 to the counter 20000 times each: total ", 0
 s_expected:  db ", expected ", 0
 
+; ANCHOR: rom-gdt
 ; The descriptors' accessed bit (bit 40) is set already: a CPU loading a
 ; segment whose bit is clear writes it into the GDT, and this GDT is ROM.
-; (On VT-x and SVM that write exits as KVM_EXIT_MMIO to the ROM, which
-; drops it; the kvm_pvm backend loops on it instead.) PC firmware sets it
-; in its ROM tables for the same reason.
+; (With the bits clear, kvm_pvm and kvm_amd in the emulated AMD machine
+; both loop on that write inside KVM_RUN, with no exit, until --timeout.)
+; PC firmware sets it in its ROM tables for the same reason.
 align 8
 gdt:
     dq 0                        ; 0x00: the null descriptor
@@ -289,6 +298,7 @@ gdt:
 gdt_descriptor:
     dw 3 * 8 - 1                ; limit
     dd 0xf0000 + gdt            ; linear base (the ROM's copy below 1 MiB)
+; ANCHOR_END: rom-gdt
 
 bits 16
     times 0xff0 - ($ - $$) db 0xff ; erased flash up to the reset vector

@@ -116,3 +116,19 @@ if [ -x "$BIN/10-interrupts" ]; then
 	done
 fi
 end
+begin "bench: the kick timer gets each vCPU out of KVM_RUN: spinning, asleep in HLT, immediate_exit"
+needs_kvm
+run ../bench/kick 20
+expect_status 0
+if [ -z "$TEST_SKIP" ]; then
+	cases=$(printf '%s\n' "$OUT" | awk 'NF == 5 && $5 == 20 && $2 > 0 && $3 <= $2 && $2 <= $4 { print $1 }' | tr '\n' ' ')
+	[ "$cases" = "spin halt ready " ] || fail "kick: expected lines 'CASE MEDIAN MIN MAX 20' for spin, halt, ready, got:
+$OUT"
+fi
+end
+
+begin "bench: the kick timer refuses a bad round count in one line, status 64"
+run ../bench/kick 0
+expect_status 64
+expect_err_lines 1
+end
