@@ -185,6 +185,12 @@ static void *vcpu_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&m->big_lock);
+		if (stopping(m)) {
+			/* Another vCPU ended the run while this one waited for
+			 * the lock: its exit is not handled (no late output). */
+			pthread_mutex_unlock(&m->big_lock);
+			break;
+		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			c->exits_io++;
@@ -387,8 +393,9 @@ int main(int argc, char **argv)
 	}
 	m.pc.vcpu = &m.cpu[0].vcpu; /* the ROM's reports name the BSP's RIP */
 	// ANCHOR_END: create-vcpus
-	fprintf(stderr, "%s: %u vCPUs, one thread each (KVM_CAP_MAX_VCPUS %d, "
-		"KVM_CAP_NR_VCPUS %d)%s\n", progname, m.cpus, max_vcpus, nr_vcpus,
+	fprintf(stderr, "%s: %u vCPU%s, one thread each (KVM_CAP_MAX_VCPUS %d, "
+		"KVM_CAP_NR_VCPUS %d)%s\n", progname, m.cpus, m.cpus == 1 ? "" : "s",
+		max_vcpus, nr_vcpus,
 		nr_vcpus > 0 && m.cpus > (unsigned)nr_vcpus ? "; more vCPUs than the "
 		"host's CPUs: they take turns" : "");
 	show_mp_states(&m, "before the threads start");
