@@ -62,7 +62,8 @@ CHAPTERS := \
 	09-mmio \
 	10-interrupts \
 	11-irqchip \
-	12-smp
+	12-smp \
+	15-linux
 
 COMMON := \
 	bus \
@@ -77,6 +78,7 @@ COMMON := \
 	pit \
 	run \
 	serial \
+	smp \
 	util \
 	vga \
 	virtio_mmio

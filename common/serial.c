@@ -70,6 +70,13 @@ bool serial_take_input(struct serial *s)
 	n = read(STDIN_FILENO, &c, 1);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return false;
+	if (n == 1 && s->input_filter) {
+		int keep = s->input_filter(s->filter_opaque, c);
+
+		if (keep < 0)
+			return false;
+		c = (unsigned char)keep;
+	}
 	if (n == 1) {
 		s->rx = c;
 	} else {                          /* the end of input: one EOT, then no more */
