@@ -21,6 +21,7 @@ struct com1_irq {
 	struct kvm_vm *vm;
 	bool level;               /* the level last given to KVM */
 	unsigned long calls;      /* KVM_IRQ_LINE_STATUS calls */
+	unsigned long masked;     /* rising edges no chip took (status -1) */
 };
 
 /* After an access to COM1 or new input: one call when the pin's level
