@@ -55,6 +55,8 @@ void serial_by_interrupt(struct serial *s)
 
 bool serial_wants_input(const struct serial *s)
 {
+	if (s->input_needs_irq && !((s->ier & UART_IER_RDI) && (s->mcr & UART_MCR_OUT2)))
+		return false;
 	return s->by_interrupt && !s->rx_full && !s->input_ended;
 }
 

@@ -59,6 +59,8 @@ struct serial {
 	 * returns it (or another) to deliver, or -1 to drop it. */
 	int (*input_filter)(void *opaque, unsigned char c);
 	void *filter_opaque;
+	/* Chapter 15: take no input until IER bit 0 and MCR's OUT2 are set. */
+	bool input_needs_irq;
 };
 
 void serial_init(struct serial *s);

@@ -549,6 +549,11 @@ static void add_devices(struct machine *m)
 		.opaque = m, .read = sink_read, .write = sink_write });
 	serial_by_interrupt(&m->io.com1);
 	m->io.com1.input_filter = console_filter;
+	/* Input waits in standard input until Linux's 8250 driver has the port
+	 * open (IER asks for received-data interrupts, MCR's OUT2 connects
+	 * them): what a serial line sends before that, the driver's start-up
+	 * throws away with the FIFO it clears. */
+	m->io.com1.input_needs_irq = true;
 	m->io.com1.filter_opaque = m;
 	m->io.bus.quiet = true; /* Linux probes many ports nobody has: counted, not told */
 }
@@ -571,6 +576,8 @@ int main(int argc, char **argv)
 	options_parse(&opts, argc, argv, OPT_RUN | OPT_LINUX,
 		      "Chapter 15: boot Linux: an unmodified bzImage and an initramfs, to a shell.",
 		      NULL);
+	if (opts.stats)
+		stats_enable();
 	if (opts.kernel == NULL)
 		die(EXIT_USAGE, "no kernel: give --kernel BZIMAGE (make linux fetches Debian's "
 		    "and builds an initramfs, then runs this)");
