@@ -254,6 +254,18 @@ test:
 diff:
 	@tools/chapter-diff.sh $(if $(filter-out 0,$(FULL)),--full) $(CH)
 
+# Chapter 15 boots Linux: Debian's kernel (fetched as the emulated AMD
+# machine fetches it) and a busybox initramfs (tools/linux-initrd.sh), to a
+# shell on the console; exit ends the run with the shell's status. Ctrl-A x
+# ends it too. make linux-vm does it inside the emulated AMD machine (type
+# Ctrl-A twice there: QEMU takes one). ARGS="--cpus 2" passes options.
+.PHONY: linux linux-vm
+linux: programs
+	@tools/linux.sh $(BUILD)/bin $(ARGS)
+
+linux-vm: programs
+	@tools/vm.sh "tools/linux.sh build/bin $(ARGS)"
+
 # The emulated AMD machine (tools/vm.sh, book appendix E): QEMU's TCG with
 # -cpu max offers SVM, a Debian kernel there loads kvm_amd. Downloads are
 # kept in .cache/vm/. make vm CMD="08-long-mode --break cs-d" runs one

@@ -190,6 +190,7 @@ void serial_write(struct serial *s, unsigned offset, uint8_t value)
 		} else {
 			bool was_high = serial_irq(s);
 
+			s->sent++;
 			s->thr_empty_irq = false; /* written: not empty... */
 			pin_check(s, was_high);
 			if (putchar(value) == EOF) {

@@ -55,6 +55,7 @@ struct serial {
 	bool irq_fell;     /* the interrupt pin went low since the last look */
 	uint8_t rx;        /* that byte (the last one, once read) */
 	unsigned long received;
+	unsigned long sent;        /* bytes written to THR */
 	/* Chapter 15: each byte of input first goes through this, which
 	 * returns it (or another) to deliver, or -1 to drop it. */
 	int (*input_filter)(void *opaque, unsigned char c);

@@ -389,6 +389,9 @@ static void enter_kernel(struct kvm_vcpu *vcpu, uint8_t *ram, const struct kerne
 
 /* ---- the devices Linux needs and no more -------------------------------- */
 
+struct machine;
+static void how_far(struct machine *m, const struct kernel *k);
+
 struct machine {
 	struct io_bus io;             /* COM1 and the exit port (chapter 07) */
 	struct com1_irq com1;         /* IRQ4 (chapter 11) */
@@ -402,13 +405,14 @@ struct machine {
 };
 
 /* The keyboard controller, as far as a reboot needs it: a write of 0xfe
- * to its command port pulses the CPU's reset line. Its status reads 0
- * (nothing to read, ready for a command), so Linux finds no keyboard
- * quickly and does not wait at reboot. */
+ * to its command port (0x64) pulses the CPU's reset line. Reads give all
+ * ones, as from no device: Linux's probe sees a full output buffer it
+ * cannot empty and decides at once that there is no controller (a status
+ * of 0 would have it wait out a timeout on each command). */
 static uint64_t i8042_read(void *opaque, uint64_t offset, unsigned size)
 {
 	(void)opaque, (void)offset, (void)size;
-	return 0;
+	return 0xff;
 }
 
 static void i8042_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
@@ -558,6 +562,32 @@ static void add_devices(struct machine *m)
 	m->io.bus.quiet = true; /* Linux probes many ports nobody has: counted, not told */
 }
 
+/* A boot stopped by the timeout: where the BSP was, in words. */
+static void how_far(struct machine *m, const struct kernel *k)
+{
+	struct kvm_vcpu *vcpu = &m->smp.cpu[0].vcpu;
+	uint64_t end = KERNEL_LOAD + (k->hdr.init_size > k->pm_size ? k->hdr.init_size : k->pm_size);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	const char *mode;
+
+	vcpu_sregs_get(vcpu, &sregs);
+	vcpu_regs_get(vcpu, &regs);
+	mode = (sregs.efer & X86_EFER_LMA) ? "64-bit mode" :
+	       (sregs.cr0 & X86_CR0_PE) ? "32-bit protected mode" : "real mode";
+	if (regs.rip >= KERNEL_LOAD && regs.rip < end)
+		warn("vcpu 0 was in %s at RIP 0x%llx, inside the 0x%llx-0x%llx the kernel "
+		     "unpacks itself in: the decompressor (or the kernel's first steps) was "
+		     "still running; the console had %s", mode, (unsigned long long)regs.rip,
+		     (unsigned long long)KERNEL_LOAD, (unsigned long long)end,
+		     m->io.com1.sent ? "printed" : "printed nothing yet");
+	else
+		warn("vcpu 0 was in %s at RIP 0x%llx%s; the console had %s", mode,
+		     (unsigned long long)regs.rip,
+		     regs.rip >= 0xffffffff80000000ull ? ", in the kernel proper (its "
+		     "virtual addresses)" : "", m->io.com1.sent ? "printed" : "printed nothing yet");
+}
+
 int main(int argc, char **argv)
 {
 	static struct machine m;
@@ -664,6 +694,7 @@ int main(int argc, char **argv)
 	if (timed_out) {
 		warn("the guest was still running after %g s and was stopped (--timeout)",
 		     opts.timeout);
+		how_far(&m, &k);
 		vcpu_dump(&m.smp.cpu[0].vcpu, stderr);
 	} else if (m.console_quit) {
 		warn("Ctrl-A x: the run was ended from the console: exit status 0");
