@@ -174,6 +174,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
 
 # test_long tests chapter 08's own code: it includes the chapter's main.c.
 $(BUILD)/tests/unit/test_long: chapters/08-long-mode/main.c $(GUEST_HEADERS)
+$(BUILD)/tests/unit/test_linux: chapters/15-linux/main.c
 
 $(BUILD)/bench/raw: bench/raw.c $(BUILD)/gen/guest_hello.h | require
 	@mkdir -p $(@D)

@@ -132,24 +132,48 @@ void smp_start(struct smp *smp)
 	}
 }
 
+static void add_ms(struct timespec *t, long ms)
+{
+	t->tv_nsec += ms * 1000000L;
+	while (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 bool smp_wait_and_stop(struct smp *smp, double timeout)
 {
-	struct timespec until;
+	struct timespec until, now, slice;
 	bool timed_out = false;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += (time_t)timeout;
-	until.tv_nsec += (long)((timeout - (double)(time_t)timeout) * 1e9);
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	add_ms(&until, (long)((timeout - (double)(time_t)timeout) * 1e3));
 	pthread_mutex_lock(&smp->stop_lock);
-	while (!stopping(smp) && !timed_out)
-		if (timeout <= 0)
-			pthread_cond_wait(&smp->stop_cond, &smp->stop_lock);
-		else if (pthread_cond_timedwait(&smp->stop_cond, &smp->stop_lock, &until) == ETIMEDOUT)
-			timed_out = !stopping(smp);
+	while (!stopping(smp) && !timed_out) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (timeout > 0 && !before(&now, &until)) {
+			timed_out = true;
+			break;
+		}
+		slice = now;
+		add_ms(&slice, SMP_IDLE_MS);
+		if (timeout > 0 && before(&until, &slice))
+			slice = until;
+		pthread_cond_timedwait(&smp->stop_cond, &smp->stop_lock, &slice);
+		if (smp->idle && !stopping(smp)) {
+			pthread_mutex_unlock(&smp->stop_lock);
+			pthread_mutex_lock(&smp->big_lock);
+			smp->idle(smp);
+			pthread_mutex_unlock(&smp->big_lock);
+			pthread_mutex_lock(&smp->stop_lock);
+		}
+	}
 	if (timed_out) {
 		smp->status = EXIT_TIMEOUT;
 		__atomic_store_n(&smp->stopping, true, __ATOMIC_SEQ_CST);

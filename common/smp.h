@@ -14,6 +14,8 @@
 
 struct smp;
 
+#define SMP_IDLE_MS 10
+
 /* One vCPU and its thread. */
 struct smp_cpu {
 	struct kvm_vcpu vcpu;
@@ -37,6 +39,10 @@ struct smp {
 	 * for each exit; on_exit returns -1 to go on, or the run's status. */
 	void (*before_run)(struct smp *smp, unsigned index);
 	int (*on_exit)(struct smp *smp, unsigned index);
+	/* The main thread's, every SMP_IDLE_MS while it waits (may be NULL),
+	 * under big_lock: input that comes while every vCPU sleeps in the
+	 * kernel is taken here, as QEMU's I/O thread does. */
+	void (*idle)(struct smp *smp);
 	void *opaque;
 };
 

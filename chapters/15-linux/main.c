@@ -483,16 +483,27 @@ static void tty_make_raw(void)
 	}
 }
 
-static void before_run(struct smp *smp, unsigned index)
+/* Input: before any vCPU enters the guest (a byte the guest has just
+ * read makes room for the next at once), and every 10 ms in the main
+ * thread, for the time every vCPU sleeps in the kernel's HLT. */
+static void take_input(struct smp *smp, unsigned index)
 {
 	struct machine *m = smp->opaque;
 
-	if (index != 0)
-		return;
 	serial_take_input(&m->io.com1);
 	com1_irq_update(&m->com1, &m->io.com1);
 	if (m->console_quit)
-		smp_request_stop(smp, 0, 0);
+		smp_request_stop(smp, index, 0);
+}
+
+static void before_run(struct smp *smp, unsigned index)
+{
+	take_input(smp, index);
+}
+
+static void idle(struct smp *smp)
+{
+	take_input(smp, 0);
 }
 
 static int handle_exit(struct smp *smp, unsigned index)
@@ -677,11 +688,11 @@ int main(int argc, char **argv)
 	add_devices(&m);
 	m.smp.before_run = before_run;
 	m.smp.on_exit = handle_exit;
+	m.smp.idle = idle;
 	smp_init(&m.smp, &vm, opts.cpus, &m);
 	for (unsigned i = 0; i < opts.cpus; i++)
 		vcpu_cpuid(&kvm, &m.smp.cpu[i].vcpu, i);
 	enter_kernel(&m.smp.cpu[0].vcpu, m.ram, &k);
-	input_signal(m.smp.cpu[0].vcpu.run);
 	tty_make_raw();
 	fprintf(stderr, "%s: booting %s on %u vCPU%s; the console is COM1%s\n", progname,
 		opts.kernel, opts.cpus, opts.cpus == 1 ? "" : "s",
