@@ -72,7 +72,8 @@ CHAPTERS := \
 	09-mmio \
 	10-interrupts \
 	11-irqchip \
-	12-smp
+	12-smp \
+	15-linux
 
 # The chapters whose programs run threads: make test runs their tests
 # under ThreadSanitizer too (build/tsan).
@@ -92,6 +93,7 @@ COMMON := \
 	pit \
 	run \
 	serial \
+	smp \
 	util \
 	vga \
 	virtio_mmio
@@ -195,6 +197,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJS) common/*.h
 
 # test_long tests chapter 08's own code: it includes the chapter's main.c.
 $(BUILD)/tests/unit/test_long: chapters/08-long-mode/main.c $(GUEST_HEADERS)
+$(BUILD)/tests/unit/test_linux: chapters/15-linux/main.c
 
 $(BUILD)/bench/raw: bench/raw.c $(BUILD)/gen/guest_hello.h | require
 	@mkdir -p $(@D)
@@ -290,6 +293,18 @@ test:
 
 diff:
 	@tools/chapter-diff.sh $(if $(filter-out 0,$(FULL)),--full) $(CH)
+
+# Chapter 15 boots Linux: Debian's kernel (fetched as the emulated AMD
+# machine fetches it) and a busybox initramfs (tools/linux-initrd.sh), to a
+# shell on the console; exit ends the run with the shell's status. Ctrl-A x
+# ends it too. make linux-vm does it inside the emulated AMD machine (type
+# Ctrl-A twice there: QEMU takes one). ARGS="--cpus 2" passes options.
+.PHONY: linux linux-vm
+linux: programs
+	@tools/linux.sh $(BUILD)/bin $(ARGS)
+
+linux-vm: programs
+	@tools/vm.sh "tools/linux.sh build/bin $(ARGS)"
 
 # The emulated AMD machine (tools/vm.sh, book appendix E): QEMU's TCG with
 # -cpu max offers SVM, a Debian kernel there loads kvm_amd. Downloads are

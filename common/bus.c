@@ -56,6 +56,10 @@ void bus_report_unknown(struct bus *bus, enum bus_space space, struct kvm_vcpu *
 {
 	struct kvm_regs regs;
 
+	if (bus->quiet) {
+		bus->unclaimed++;
+		return;
+	}
 	if (bus->unknown_reports[space] > UNKNOWN_ADDRESS_REPORTS)
 		return;
 	if (++bus->unknown_reports[space] > UNKNOWN_ADDRESS_REPORTS) {

@@ -44,6 +44,8 @@ struct bus {
 	struct bus_device devices[BUS_SPACES][BUS_DEVICES];
 	unsigned count[BUS_SPACES];
 	unsigned unknown_reports[BUS_SPACES]; /* lines printed so far, per space */
+	bool quiet;               /* chapter 15: count unknown accesses, print nothing */
+	unsigned long unclaimed;  /* accesses nobody owned, counted when quiet */
 };
 
 void bus_init(struct bus *bus);

@@ -62,12 +62,14 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	char default_timeout[160];
 
 	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
-	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s%s",
+	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s%s%s",
 		 features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
 		 features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
 		 features & OPT_MMIO ? " [--coalesced-mmio] [--ioeventfd]" : "",
 		 features & OPT_IRQCHIP ? " [--break PART]" : "",
 		 features & OPT_SMP ? " [--cpus N] [--no-lock]" : "",
+		 features & OPT_LINUX ? " --kernel BZIMAGE [--initrd FILE] [--append TEXT] "
+		 "[--mem MiB] [--cpus N] [--dry-run]" : "",
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fputs(prefix, out);
 	wrap(out, line, (int)strlen(prefix), (int)strlen(prefix));
@@ -104,6 +106,24 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		help_item(out, "--break PART", "ask KVM for something it refuses, to see how it "
 			  "says so: late-irqchip (KVM_CREATE_IRQCHIP after the vCPU), bad-line "
 			  "(KVM_IRQ_LINE_STATUS on a line no chip has)");
+	if (features & OPT_LINUX) {
+		char text[200];
+
+		help_item(out, "--kernel BZIMAGE", "the Linux kernel to boot: a bzImage, boot "
+			  "protocol 2.06 or later (make linux fetches Debian's)");
+		help_item(out, "--initrd FILE", "an initramfs (a cpio archive, compressed or not), "
+			  "placed high in RAM");
+		help_item(out, "--append TEXT", "the kernel's command line (default \""
+			  DEFAULT_APPEND "\")");
+		snprintf(text, sizeof(text), "RAM in MiB (default %d, %d to %d)",
+			 DEFAULT_MEM_MIB, MIN_MEM_MIB, MAX_MEM_MIB);
+		help_item(out, "--mem MiB", text);
+		snprintf(text, sizeof(text), "how many vCPUs, one thread each; more than one "
+			 "gets an MP table (default 1, 1 to %d)", MAX_CPUS);
+		help_item(out, "--cpus N", text);
+		help_item(out, "--dry-run", "check the kernel and the initramfs, show where "
+			  "everything goes, and stop before KVM is opened");
+	}
 	if (features & OPT_SMP) {
 		char cpus[160];
 
@@ -186,6 +206,23 @@ static double parse_seconds(const char *text)
 	return value;
 }
 
+static unsigned parse_mem(const char *text)
+{
+	char *end;
+	long mib;
+
+	errno = 0;
+	mib = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0)
+		usage_error("--mem: '%s' is not a size in MiB (say --mem 256)", text);
+	if (mib < MIN_MEM_MIB || mib > MAX_MEM_MIB) {
+		fprintf(stderr, "%s: --mem: %ld MiB is out of range: give %d to %d (see %s "
+			"--help)\n", progname, mib, MIN_MEM_MIB, MAX_MEM_MIB, progname);
+		exit(EXIT_USAGE);
+	}
+	return (unsigned)mib;
+}
+
 static unsigned parse_cpus(const char *text)
 {
 	char *end;
@@ -210,7 +247,8 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 		   const char *purpose, const char *guest_note)
 {
 	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK, O_REAL_MODE,
-	       O_COALESCED, O_IOEVENTFD, O_CPUS, O_NO_LOCK };
+	       O_COALESCED, O_IOEVENTFD, O_CPUS, O_NO_LOCK, O_KERNEL, O_INITRD, O_APPEND,
+	       O_MEM, O_DRY_RUN };
 	static const struct option with_long[] = {
 		{ "break", required_argument, NULL, O_BREAK },
 		{ "device", required_argument, NULL, O_DEVICE },
@@ -250,6 +288,20 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct option with_linux[] = {
+		{ "append", required_argument, NULL, O_APPEND },
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "initrd", required_argument, NULL, O_INITRD },
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "mem", required_argument, NULL, O_MEM },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "trace", no_argument, NULL, O_TRACE },
+		{ NULL, 0, NULL, 0 },
+	};
 	static const struct option all[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "help", no_argument, NULL, O_HELP },
@@ -274,14 +326,22 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	opts->real_mode = false;
 	opts->coalesced_mmio = false;
 	opts->ioeventfd = false;
-	opts->cpus = DEFAULT_CPUS;
+	opts->cpus = features & OPT_LINUX ? 1 : DEFAULT_CPUS;
 	opts->no_lock = false;
+	opts->kernel = NULL;
+	opts->initrd = NULL;
+	opts->append = DEFAULT_APPEND;
+	opts->mem_mib = DEFAULT_MEM_MIB;
+	opts->dry_run = false;
+	if (features & OPT_LINUX)
+		opts->timeout = 0; /* a shell waits for its user */
 
 	opterr = 0; /* getopt's own messages are two lines; ours are one */
 	while ((c = getopt_long(argc, argv, ":", features & OPT_LONG ? with_long :
 				features & OPT_MMIO ? with_mmio :
 				features & OPT_IRQCHIP ? with_break :
 				features & OPT_SMP ? with_smp :
+				features & OPT_LINUX ? with_linux :
 				features & OPT_RUN ? all : basic, NULL)) != -1) {
 		switch (c) {
 		case O_BREAK:
@@ -301,6 +361,21 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 			break;
 		case O_NO_LOCK:
 			opts->no_lock = true;
+			break;
+		case O_KERNEL:
+			opts->kernel = optarg;
+			break;
+		case O_INITRD:
+			opts->initrd = optarg;
+			break;
+		case O_APPEND:
+			opts->append = optarg;
+			break;
+		case O_MEM:
+			opts->mem_mib = parse_mem(optarg);
+			break;
+		case O_DRY_RUN:
+			opts->dry_run = true;
 			break;
 		case O_DEVICE:
 			if (optarg[0] == '\0')

@@ -55,6 +55,8 @@ void serial_by_interrupt(struct serial *s)
 
 bool serial_wants_input(const struct serial *s)
 {
+	if (s->input_needs_irq && !((s->ier & UART_IER_RDI) && (s->mcr & UART_MCR_OUT2)))
+		return false;
 	return s->by_interrupt && !s->rx_full && !s->input_ended;
 }
 
@@ -70,6 +72,13 @@ bool serial_take_input(struct serial *s)
 	n = read(STDIN_FILENO, &c, 1);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return false;
+	if (n == 1 && s->input_filter) {
+		int keep = s->input_filter(s->filter_opaque, c);
+
+		if (keep < 0)
+			return false;
+		c = (unsigned char)keep;
+	}
 	if (n == 1) {
 		s->rx = c;
 	} else {                          /* the end of input: one EOT, then no more */
@@ -181,6 +190,7 @@ void serial_write(struct serial *s, unsigned offset, uint8_t value)
 		} else {
 			bool was_high = serial_irq(s);
 
+			s->sent++;
 			s->thr_empty_irq = false; /* written: not empty... */
 			pin_check(s, was_high);
 			if (putchar(value) == EOF) {

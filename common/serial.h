@@ -55,6 +55,13 @@ struct serial {
 	bool irq_fell;     /* the interrupt pin went low since the last look */
 	uint8_t rx;        /* that byte (the last one, once read) */
 	unsigned long received;
+	unsigned long sent;        /* bytes written to THR */
+	/* Chapter 15: each byte of input first goes through this, which
+	 * returns it (or another) to deliver, or -1 to drop it. */
+	int (*input_filter)(void *opaque, unsigned char c);
+	void *filter_opaque;
+	/* Chapter 15: take no input until IER bit 0 and MCR's OUT2 are set. */
+	bool input_needs_irq;
 };
 
 void serial_init(struct serial *s);
