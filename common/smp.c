@@ -101,6 +101,10 @@ static void *cpu_thread(void *arg)
 		}
 		c->exits++;
 		pthread_mutex_lock(&smp->big_lock);
+		if (stopping(smp)) {          /* the run ended while this one waited */
+			pthread_mutex_unlock(&smp->big_lock);
+			break;
+		}
 		status = smp->on_exit(smp, c->index);
 		pthread_mutex_unlock(&smp->big_lock);
 		if (status >= 0)
