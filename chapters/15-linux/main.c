@@ -279,7 +279,8 @@ static uint8_t *read_file(const char *path, const char *what, size_t max, size_t
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a named pipe is refused below, not waited on. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		die(EXIT_BAD_GUEST, "cannot open the %s %s: %s", what, path, strerror(errno));
