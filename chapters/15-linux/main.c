@@ -83,6 +83,7 @@ static bool kernel_parse(struct kernel *k, const uint8_t *file, size_t size,
 	size_t hdr_end;
 	uint32_t magic;
 
+	// LAB BEGIN: copy the setup header from the image into k->hdr (from 0x1f1 up to 0x202 + the byte at 0x201, never past the struct or the file; first refuse a file under 0x208 bytes), then refuse, with a reason in why and false, an image without boot_flag 0xaa55, without "HdrS" at 0x202, with a version below MIN_PROTOCOL, or without LOADED_HIGH; set k->setup_size ((setup_sects, 4 if 0, + 1) * 512), k->pm and k->pm_size, refuse a file shorter than its setup or than syssize * 16 bytes after it, and return true.
 	memset(&k->hdr, 0, sizeof(k->hdr));
 	if (size < 0x202 + 4 + 2) {
 		snprintf(why, n, "%zu bytes: too small for a setup header (it ends past 0x208)",
@@ -136,6 +137,7 @@ static bool kernel_parse(struct kernel *k, const uint8_t *file, size_t size,
 		return false;
 	}
 	return true;
+	// LAB END
 }
 // ANCHOR_END: parse-header
 
@@ -180,6 +182,7 @@ static uint64_t initrd_place(const struct kernel *k, uint64_t mem, uint64_t size
 static void zero_page_build(struct boot_params *bp, const struct kernel *k,
 			    const struct layout *l)
 {
+	// LAB BEGIN: fill *bp as boot.rst says a loader does: all zero, then the header copied from k->hdr, type_of_loader 0xff, loadflags with CAN_USE_HEAP set and KEEP_SEGMENTS clear, heap_end_ptr 0xfe00, cmd_line_ptr CMDLINE, ramdisk_image and ramdisk_size from l, vid_mode 0xffff, and an e820 map of three entries: RAM from 0 to LOW_RAM_END, reserved from there to BIOS_END, RAM from BIOS_END to l->mem.
 	struct boot_e820_entry map[] = {
 		{ 0, LOW_RAM_END, E820_RAM },                    /* 639 KiB */
 		{ LOW_RAM_END, BIOS_END - LOW_RAM_END, E820_RESERVED }, /* the EBDA, VGA, BIOS */
@@ -198,6 +201,7 @@ static void zero_page_build(struct boot_params *bp, const struct kernel *k,
 	bp->hdr.vid_mode = 0xffff;           /* "normal": no video mode change */
 	memcpy(bp->e820_table, map, sizeof(map));
 	bp->e820_entries = sizeof(map) / sizeof(map[0]);
+	// LAB END
 }
 // ANCHOR_END: zero-page
 
@@ -370,6 +374,7 @@ static void enter_kernel(struct kvm_vcpu *vcpu, uint8_t *ram, const struct kerne
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { 0 };
 
+	// LAB BEGIN: write gdt to ram at BOOT_GDT and point the GDTR at it; with vcpu_sregs_get()/vcpu_sregs_set(), make CS a flat 32-bit code segment (flat(), selector BOOT_CS, type 0xb) and DS, ES, FS, GS and SS flat data (BOOT_DS, type 3), CR0 PE alone (keep ET), CR4 and EFER 0; with vcpu_regs_set(), RIP k->hdr.code32_start, RSI ZERO_PAGE, RFLAGS X86_RFLAGS_FIXED (IF clear), every other register 0.
 	memcpy(ram + BOOT_GDT, gdt, sizeof(gdt));
 	vcpu_sregs_get(vcpu, &sregs);
 	flat(&sregs.cs, BOOT_CS, 0xb);
@@ -385,6 +390,7 @@ static void enter_kernel(struct kvm_vcpu *vcpu, uint8_t *ram, const struct kerne
 	regs.rsi = ZERO_PAGE;
 	regs.rflags = X86_RFLAGS_FIXED;       /* IF clear */
 	vcpu_regs_set(vcpu, &regs);
+	// LAB END
 }
 // ANCHOR_END: enter
 
