@@ -151,19 +151,44 @@ struct layout {
 	unsigned cpus;
 };
 
+/* Where the kernel decompresses itself: init_size bytes from its
+ * run-time start, which is not always where it was loaded (boot.rst,
+ * init_size): a relocatable kernel runs at pref_address if it was loaded
+ * below it, aligned to kernel_alignment (Debian's at 16 MiB); one that is
+ * not relocatable runs at pref_address. Kernels before 2.10 have no
+ * pref_address and run where they are loaded. The end, never below the
+ * loaded image's. */
+// ANCHOR: window
+static void kernel_window(const struct kernel *k, uint64_t *start, uint64_t *end)
+{
+	uint64_t at = KERNEL_LOAD, align = k->hdr.kernel_alignment;
+
+	if (k->hdr.version >= 0x020a && k->hdr.pref_address != 0) {
+		if (!k->hdr.relocatable_kernel || at < k->hdr.pref_address)
+			at = k->hdr.pref_address;
+		if (k->hdr.relocatable_kernel && align != 0 && (align & (align - 1)) == 0 &&
+		    at <= UINT64_MAX - align)
+			at = (at + align - 1) & ~(align - 1);
+	}
+	*start = at;
+	*end = at > UINT64_MAX - k->hdr.init_size ? UINT64_MAX : at + k->hdr.init_size;
+	if (*end < KERNEL_LOAD + k->pm_size)
+		*end = KERNEL_LOAD + k->pm_size;
+}
+// ANCHOR_END: window
+
 /* Where the initramfs goes: as high as the kernel allows (initrd_addr_max)
- * and RAM ends, page aligned, and clear of what the kernel needs at 1 MiB
- * while it decompresses itself (init_size). 0, and why, if it cannot. */
+ * and RAM ends, page aligned, and clear of where the kernel decompresses
+ * itself (kernel_window()). 0, and why, if it cannot. */
 // ANCHOR: place-initrd
 static uint64_t initrd_place(const struct kernel *k, uint64_t mem, uint64_t size,
 			     char *why, size_t n)
 {
-	uint64_t top = mem, kernel_end, addr;
-	uint64_t need = k->hdr.init_size > k->pm_size ? k->hdr.init_size : k->pm_size;
+	uint64_t top = mem, kernel_start, kernel_end, addr;
 
 	if ((uint64_t)k->hdr.initrd_addr_max + 1 < top)
 		top = (uint64_t)k->hdr.initrd_addr_max + 1;
-	kernel_end = KERNEL_LOAD + need;
+	kernel_window(k, &kernel_start, &kernel_end);
 	if (size > top || ((top - size) & ~0xfffull) < kernel_end) {
 		snprintf(why, n, "the initramfs (%llu bytes) does not fit between the kernel "
 			 "(up to 0x%llx while it unpacks) and 0x%llx: give more --mem",
@@ -584,20 +609,24 @@ static void add_devices(struct machine *m)
 static void how_far(struct machine *m, const struct kernel *k)
 {
 	struct kvm_vcpu *vcpu = &m->smp.cpu[0].vcpu;
-	uint64_t end = KERNEL_LOAD + (k->hdr.init_size > k->pm_size ? k->hdr.init_size : k->pm_size);
+	uint64_t start, end;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	const char *mode;
 
+	kernel_window(k, &start, &end);
+	if (start > KERNEL_LOAD)
+		start = KERNEL_LOAD;          /* the image as loaded, then the window */
 	vcpu_sregs_get(vcpu, &sregs);
 	vcpu_regs_get(vcpu, &regs);
 	mode = (sregs.efer & X86_EFER_LMA) ? "64-bit mode" :
 	       (sregs.cr0 & X86_CR0_PE) ? "32-bit protected mode" : "real mode";
-	if (regs.rip >= KERNEL_LOAD && regs.rip < end)
+	if (regs.rip >= start && regs.rip < end)
 		warn("vcpu 0 was in %s at RIP 0x%llx, inside the 0x%llx-0x%llx the kernel "
-		     "unpacks itself in: the decompressor (or the kernel's first steps) was "
-		     "still running; the console had %s", mode, (unsigned long long)regs.rip,
-		     (unsigned long long)KERNEL_LOAD, (unsigned long long)end,
+		     "is loaded and unpacks itself in: the decompressor (or the kernel's first "
+		     "steps) was still running; the console had %s", mode,
+		     (unsigned long long)regs.rip, (unsigned long long)start,
+		     (unsigned long long)end,
 		     m->io.com1.sent ? "printed" : "printed nothing yet");
 	else
 		warn("vcpu 0 was in %s at RIP 0x%llx%s; the console had %s", mode,
@@ -617,6 +646,7 @@ int main(int argc, char **argv)
 	struct kvm kvm;
 	uint8_t *initrd = NULL;
 	size_t initrd_size = 0, cmdlen;
+	uint64_t window_start, window_end;
 	char why[256];
 	bool timed_out;
 
@@ -642,10 +672,17 @@ int main(int argc, char **argv)
 	l.mem = (uint64_t)opts.mem_mib << 20;
 	l.cpus = opts.cpus;
 	l.cmdline_size = (uint32_t)cmdlen;
-	if (KERNEL_LOAD + k.pm_size > l.mem ||
-	    KERNEL_LOAD + (uint64_t)k.hdr.init_size > l.mem)
-		die(EXIT_BAD_GUEST, "the kernel %s needs 0x%x bytes from 1 MiB to unpack itself "
-		    "(init_size): more than --mem %u gives", opts.kernel, k.hdr.init_size, opts.mem_mib);
+	kernel_window(&k, &window_start, &window_end);
+	if (window_end > l.mem) {
+		if (window_start == KERNEL_LOAD)
+			die(EXIT_BAD_GUEST, "the kernel %s needs 0x%x bytes from 1 MiB to unpack "
+			    "itself (init_size): more than --mem %u gives", opts.kernel,
+			    k.hdr.init_size, opts.mem_mib);
+		die(EXIT_BAD_GUEST, "the kernel %s unpacks itself at 0x%llx (pref_address) in "
+		    "0x%x bytes (init_size): RAM up to 0x%llx, more than --mem %u gives",
+		    opts.kernel, (unsigned long long)window_start, k.hdr.init_size,
+		    (unsigned long long)window_end, opts.mem_mib);
+	}
 	if (opts.initrd) {
 		initrd = read_file(opts.initrd, "initramfs", (size_t)l.mem, &initrd_size);
 		l.initrd_size = (uint32_t)initrd_size;

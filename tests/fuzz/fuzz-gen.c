@@ -281,7 +281,10 @@ static size_t make_bzimage(uint8_t *b, uint64_t seed, uint64_t index)
 		{ 0x211, 1, 0x01 },       /* loadflags: LOADED_HIGH */
 		{ 0x214, 4, 0x100000 },   /* code32_start */
 		{ 0x22c, 4, 0x7fffffff }, /* initrd_addr_max */
+		{ 0x230, 4, 0x200000 },   /* kernel_alignment */
+		{ 0x234, 1, 1 },          /* relocatable_kernel */
 		{ 0x238, 4, 2047 },       /* cmdline_size */
+		{ 0x258, 8, 0x1000000 },  /* pref_address: where a relocatable one runs */
 		{ 0x260, 4, 0x800000 },   /* init_size */
 	};
 	uint64_t st = seed * 0x2545f4914f6cdd1dull ^ index ^ 0xb21ae5ull;
