@@ -700,8 +700,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, ", initramfs 0x%llx (%zu bytes)", (unsigned long long)l.initrd_addr,
 			initrd_size);
 	fprintf(stderr, "\n");
-	if (opts.dry_run)
+	if (opts.dry_run) {
+		free(initrd);
+		free(k.file);
 		return 0;
+	}
 
 	kvm_open(&kvm, opts.device);
 	vm_create(&vm, &kvm);
