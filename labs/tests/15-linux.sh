@@ -30,8 +30,8 @@ printf 'initramfs' >"$LAB15/initrd"
 # The made-up kernel without its 64-bit entry (xloadflags 0): the stage's
 # tests run it so, and a loader that takes the 64-bit entry (extra
 # entry64) still enters it at the 32-bit one.
-cp "$TGUESTS/linux-entry.bin" "$LAB15/entry32.bin"
-lx_put "$LAB15/entry32.bin" 0x236 00 00
+cp "$TGUESTS/linux-entry.bin" "$LAB15/entry32.img"
+lx_put "$LAB15/entry32.img" 0x236 00 00
 
 graded 15 "kernel_parse(): a good header is read: protocol, setup and kernel sizes, entry, init_size"
 run 15-linux --kernel "$LAB15/good" --dry-run
@@ -61,14 +61,14 @@ done
 end
 
 graded 25 "enter_kernel(): the kernel starts at code32_start in flat 32-bit protected mode, ESI the zero page, interrupts and paging off"
-run 15-linux --kernel "$LAB15/entry32.bin" --timeout 10
+run 15-linux --kernel "$LAB15/entry32.img" --timeout 10
 expect_status 0
 expect_out_has "entry32: cs 0010 ds 0018 es 0018 ss 0018 esi 00007000 if 0 pg 0"
 expect_err_has "the guest wrote 0 to the exit port 0xf4: exit status 0"
 end
 
 graded 30 "zero_page_build(): the header copied, the loader's fields, the command line, the e820 map and the initramfs"
-run 15-linux --kernel "$LAB15/entry32.bin" --initrd "$LAB15/initrd" --mem 64 --append "console=ttyS0 lab15" --timeout 10
+run 15-linux --kernel "$LAB15/entry32.img" --initrd "$LAB15/initrd" --mem 64 --append "console=ttyS0 lab15" --timeout 10
 expect_status 0
 expect_out_has "zero page: flag aa55 HdrS loader ff loadflags 81 heap fe00"
 expect_out_has "cmdline 00020000: console=ttyS0 lab15"
@@ -80,12 +80,12 @@ extra entry64 10 "a kernel with XLF_KERNEL_64 is entered at code32_start + 0x200
 run 15-linux --kernel "$TGUESTS/linux-entry.bin" --timeout 10
 expect_status 0
 expect_out_has "entry64: cs 0010 ds 0018 efer.lma 1 pg 1 rsi 00007000 if 0"
-run 15-linux --kernel "$LAB15/entry32.bin" --timeout 10
+run 15-linux --kernel "$LAB15/entry32.img" --timeout 10
 expect_out_has "entry32: cs 0010"
 end
 
 extra rtc 10 "a CMOS clock at 0x70/0x71: status D 80, status B 02, today's UTC date in BCD"
-run 15-linux --kernel "$LAB15/entry32.bin" --timeout 10
+run 15-linux --kernel "$LAB15/entry32.img" --timeout 10
 expect_status 0
 expect_out_match "^rtc: 80 02 [0-2][0-9]:[0-5][0-9]:[0-5][0-9] $(date -u +%y-%m-%d) $"
 end
