@@ -12,7 +12,13 @@
 # FUZZ_PROGRAM names another chapter to run them through: 08-long-mode
 # enters each one in 64-bit mode at 0x100000 (its own RAM and layout);
 # 09-mmio gets ROM images that reach its MMIO devices and the hole;
-# 10-interrupts, ROM images that program its PIC and PIT and wait in HLT.
+# 10-interrupts, ROM images that program its PIC and PIT and wait in HLT;
+# 15-linux gets mutated bzImage headers (fuzz-gen ... bzimage), each run
+# with --dry-run and a small initramfs: its parser and its placement are
+# the code that reads outside input. A run there must end with status 0
+# and the two lines of a layout, or with status 66 (a kernel or initramfs
+# refused) or 64 (a command line longer than the header allows) and
+# exactly one line; anything else is a bug.
 set -u
 prog=${FUZZ_PROGRAM:-07-io-exits}
 
@@ -23,12 +29,34 @@ if [ "${1:-}" = --one ]; then
 	err=$(mktemp) || exit 2
 	# The guard: well past the program's own timeout, then SIGKILL.
 	guard=$(awk -v t="$limit" 'BEGIN { print t + 10 }')
-	timeout -s KILL "$guard" "$bin/$prog" --timeout "$limit" "$guest" \
-		</dev/null >/dev/null 2>"$err"
+	if [ "$prog" = 15-linux ]; then
+		replay="$bin/$prog --dry-run --kernel $faildir/seed$seed-$n.bin --initrd $faildir/initrd.img"
+		timeout -s KILL "$guard" "$bin/$prog" --dry-run --kernel "$guest" \
+			--initrd "$(dirname "$guest")/initrd.img" </dev/null >/dev/null 2>"$err"
+	else
+		replay="$bin/$prog --timeout $limit $faildir/seed$seed-$n.bin </dev/null"
+		timeout -s KILL "$guard" "$bin/$prog" --timeout "$limit" "$guest" \
+			</dev/null >/dev/null 2>"$err"
+	fi
 	status=$?
+	lines=$(wc -l <"$err")
 	why=""
 	if grep -q -e 'runtime error:' -e 'Sanitizer' "$err"; then
 		why="a sanitizer reported"
+	elif [ "$prog" = 15-linux ]; then
+		if [ "$status" -eq 0 ] && [ "$lines" -eq 2 ] && grep -q ': boot protocol ' "$err"; then
+			:
+		elif [ "$status" -eq 66 ] && [ "$lines" -eq 1 ]; then
+			:
+		elif [ "$status" -eq 64 ] && [ "$lines" -eq 1 ] && grep -q -- '--append: ' "$err"; then
+			:
+		elif [ "$status" -eq 137 ]; then
+			why="still running ${guard}s after start: a --dry-run hung"
+		elif [ "$status" -gt 128 ]; then
+			why="killed by signal $((status - 128))"
+		else
+			why="status $status with $lines line(s) on standard error: a layout is status 0 and two lines, a refusal 66 (or 64, --append) and one"
+		fi
 	elif grep -q "the guest wrote $status to the exit port 0xf4: exit status $status\$" "$err"; then
 		: # any status 1-255, those of signals included, if the guest chose it
 	elif [ "$status" -eq 0 ] && grep -q -e 'the guest halted: exit status 0$' \
@@ -47,16 +75,18 @@ if [ "${1:-}" = --one ]; then
 		why="status $status does not match what the program said"
 	fi
 	# what happened, for the summary: the kind of ending
-	case $status in
-	0) kind=halt ;; 70) kind=crash ;; 124) kind=timeout ;; *) kind=exit-port ;;
+	case $prog:$status in
+	15-linux:0) kind=laid-out ;; 15-linux:66) kind=refused ;; 15-linux:64) kind=cmdline-refused ;;
+	*:0) kind=halt ;; *:70) kind=crash ;; *:124) kind=timeout ;; *) kind=exit-port ;;
 	esac
 	if [ -n "$why" ]; then
 		kind=FAILED
 		mkdir -p "$faildir"
 		cp "$guest" "$faildir/seed$seed-$n.bin"
+		[ "$prog" = 15-linux ] && cp "$(dirname "$guest")/initrd.img" "$faildir/initrd.img"
 		{
 			echo "guest $n of seed $seed: $why"
-			echo "replay: $bin/$prog --timeout $limit $faildir/seed$seed-$n.bin </dev/null"
+			echo "replay: $replay"
 			echo "status: $status"
 			echo "standard error:"
 			cat "$err"
@@ -83,14 +113,18 @@ trap 'rm -rf "$work"' EXIT
 [ -x "$build/bin/$prog" ] || { echo "fuzz: no program $build/bin/$prog: give FUZZ_PROGRAM=07-io-exits or another chapter that runs guests" >&2; exit 64; }
 # Chapter 09 runs ROM images: the same random code, with MMIO pieces and a
 # reset vector at the end (tests/fuzz/fuzz-gen.c, "rom"); chapter 10 runs
-# ROM images with PIC and PIT pieces too ("irq").
-kind=""
-case $prog in 09-mmio) kind=rom ;; 10-interrupts) kind=irq ;; esac
+# ROM images with PIC and PIT pieces too ("irq"). Chapter 15 reads kernel
+# images: mutated bzImage headers ("bzimage"), and one small initramfs for
+# all of them.
+case $prog in 09-mmio) kind=rom ;; 10-interrupts) kind=irq ;; 15-linux) kind=bzimage ;; *) kind="" ;; esac
 "$build/tests/fuzz-gen" "$seed" 0 "$count" "$work" $kind || exit 2
+[ "$prog" = 15-linux ] && head -c 65536 /dev/zero >"$work/initrd.img"
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 jobs=$(nproc 2>/dev/null || echo 2)
 started=$(date +%s)
-echo "fuzz: $count random guests of seed $seed through $build/bin/$prog --timeout $limit, $jobs at a time"
+how="--timeout $limit"
+[ "$prog" = 15-linux ] && how="--dry-run, bzImage headers"
+echo "fuzz: $count random guests of seed $seed through $build/bin/$prog $how, $jobs at a time"
 find "$work" -name '*.bin' -print0 | sort -zV |
 	xargs -0 -P "$jobs" -I{} "$self" --one "$build/bin" "$limit" {} "$faildir" "$seed" >"$work/kinds"
 failed=$(grep -c FAILED "$work/kinds")

@@ -83,6 +83,7 @@ static bool kernel_parse(struct kernel *k, const uint8_t *file, size_t size,
 	size_t hdr_end;
 	uint32_t magic;
 
+	// LAB BEGIN: copy the setup header from the image into k->hdr (from 0x1f1 up to 0x202 + the byte at 0x201, never past the struct or the file; first refuse a file under 0x208 bytes), then refuse, with a reason in why and false, an image without boot_flag 0xaa55, without "HdrS" at 0x202, with a version below MIN_PROTOCOL, or without LOADED_HIGH; set k->setup_size ((setup_sects, 4 if 0, + 1) * 512), k->pm and k->pm_size, refuse a file shorter than its setup or than syssize * 16 bytes after it, and return true.
 	memset(&k->hdr, 0, sizeof(k->hdr));
 	if (size < 0x202 + 4 + 2) {
 		snprintf(why, n, "%zu bytes: too small for a setup header (it ends past 0x208)",
@@ -136,6 +137,7 @@ static bool kernel_parse(struct kernel *k, const uint8_t *file, size_t size,
 		return false;
 	}
 	return true;
+	// LAB END
 }
 // ANCHOR_END: parse-header
 
@@ -149,19 +151,44 @@ struct layout {
 	unsigned cpus;
 };
 
+/* Where the kernel decompresses itself: init_size bytes from its
+ * run-time start, which is not always where it was loaded (boot.rst,
+ * init_size): a relocatable kernel runs at pref_address if it was loaded
+ * below it, aligned to kernel_alignment (Debian's at 16 MiB); one that is
+ * not relocatable runs at pref_address. Kernels before 2.10 have no
+ * pref_address and run where they are loaded. The end, never below the
+ * loaded image's. */
+// ANCHOR: window
+static void kernel_window(const struct kernel *k, uint64_t *start, uint64_t *end)
+{
+	uint64_t at = KERNEL_LOAD, align = k->hdr.kernel_alignment;
+
+	if (k->hdr.version >= 0x020a && k->hdr.pref_address != 0) {
+		if (!k->hdr.relocatable_kernel || at < k->hdr.pref_address)
+			at = k->hdr.pref_address;
+		if (k->hdr.relocatable_kernel && align != 0 && (align & (align - 1)) == 0 &&
+		    at <= UINT64_MAX - align)
+			at = (at + align - 1) & ~(align - 1);
+	}
+	*start = at;
+	*end = at > UINT64_MAX - k->hdr.init_size ? UINT64_MAX : at + k->hdr.init_size;
+	if (*end < KERNEL_LOAD + k->pm_size)
+		*end = KERNEL_LOAD + k->pm_size;
+}
+// ANCHOR_END: window
+
 /* Where the initramfs goes: as high as the kernel allows (initrd_addr_max)
- * and RAM ends, page aligned, and clear of what the kernel needs at 1 MiB
- * while it decompresses itself (init_size). 0, and why, if it cannot. */
+ * and RAM ends, page aligned, and clear of where the kernel decompresses
+ * itself (kernel_window()). 0, and why, if it cannot. */
 // ANCHOR: place-initrd
 static uint64_t initrd_place(const struct kernel *k, uint64_t mem, uint64_t size,
 			     char *why, size_t n)
 {
-	uint64_t top = mem, kernel_end, addr;
-	uint64_t need = k->hdr.init_size > k->pm_size ? k->hdr.init_size : k->pm_size;
+	uint64_t top = mem, kernel_start, kernel_end, addr;
 
 	if ((uint64_t)k->hdr.initrd_addr_max + 1 < top)
 		top = (uint64_t)k->hdr.initrd_addr_max + 1;
-	kernel_end = KERNEL_LOAD + need;
+	kernel_window(k, &kernel_start, &kernel_end);
 	if (size > top || ((top - size) & ~0xfffull) < kernel_end) {
 		snprintf(why, n, "the initramfs (%llu bytes) does not fit between the kernel "
 			 "(up to 0x%llx while it unpacks) and 0x%llx: give more --mem",
@@ -180,6 +207,7 @@ static uint64_t initrd_place(const struct kernel *k, uint64_t mem, uint64_t size
 static void zero_page_build(struct boot_params *bp, const struct kernel *k,
 			    const struct layout *l)
 {
+	// LAB BEGIN: fill *bp as boot.rst says a loader does: all zero, then the header copied from k->hdr, type_of_loader 0xff, loadflags with CAN_USE_HEAP set and KEEP_SEGMENTS clear, heap_end_ptr 0xfe00, cmd_line_ptr CMDLINE, ramdisk_image and ramdisk_size from l, vid_mode 0xffff, and an e820 map of three entries: RAM from 0 to LOW_RAM_END, reserved from there to BIOS_END, RAM from BIOS_END to l->mem.
 	struct boot_e820_entry map[] = {
 		{ 0, LOW_RAM_END, E820_RAM },                    /* 639 KiB */
 		{ LOW_RAM_END, BIOS_END - LOW_RAM_END, E820_RESERVED }, /* the EBDA, VGA, BIOS */
@@ -198,6 +226,7 @@ static void zero_page_build(struct boot_params *bp, const struct kernel *k,
 	bp->hdr.vid_mode = 0xffff;           /* "normal": no video mode change */
 	memcpy(bp->e820_table, map, sizeof(map));
 	bp->e820_entries = sizeof(map) / sizeof(map[0]);
+	// LAB END
 }
 // ANCHOR_END: zero-page
 
@@ -279,7 +308,8 @@ static uint8_t *read_file(const char *path, const char *what, size_t max, size_t
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a named pipe is refused below, not waited on. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		die(EXIT_BAD_GUEST, "cannot open the %s %s: %s", what, path, strerror(errno));
@@ -369,6 +399,7 @@ static void enter_kernel(struct kvm_vcpu *vcpu, uint8_t *ram, const struct kerne
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { 0 };
 
+	// LAB BEGIN: write gdt to ram at BOOT_GDT and point the GDTR at it; with vcpu_sregs_get()/vcpu_sregs_set(), make CS a flat 32-bit code segment (flat(), selector BOOT_CS, type 0xb) and DS, ES, FS, GS and SS flat data (BOOT_DS, type 3), CR0 PE alone (keep ET), CR4 and EFER 0; with vcpu_regs_set(), RIP k->hdr.code32_start, RSI ZERO_PAGE, RFLAGS X86_RFLAGS_FIXED (IF clear), every other register 0.
 	memcpy(ram + BOOT_GDT, gdt, sizeof(gdt));
 	vcpu_sregs_get(vcpu, &sregs);
 	flat(&sregs.cs, BOOT_CS, 0xb);
@@ -384,6 +415,7 @@ static void enter_kernel(struct kvm_vcpu *vcpu, uint8_t *ram, const struct kerne
 	regs.rsi = ZERO_PAGE;
 	regs.rflags = X86_RFLAGS_FIXED;       /* IF clear */
 	vcpu_regs_set(vcpu, &regs);
+	// LAB END
 }
 // ANCHOR_END: enter
 
@@ -577,20 +609,24 @@ static void add_devices(struct machine *m)
 static void how_far(struct machine *m, const struct kernel *k)
 {
 	struct kvm_vcpu *vcpu = &m->smp.cpu[0].vcpu;
-	uint64_t end = KERNEL_LOAD + (k->hdr.init_size > k->pm_size ? k->hdr.init_size : k->pm_size);
+	uint64_t start, end;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	const char *mode;
 
+	kernel_window(k, &start, &end);
+	if (start > KERNEL_LOAD)
+		start = KERNEL_LOAD;          /* the image as loaded, then the window */
 	vcpu_sregs_get(vcpu, &sregs);
 	vcpu_regs_get(vcpu, &regs);
 	mode = (sregs.efer & X86_EFER_LMA) ? "64-bit mode" :
 	       (sregs.cr0 & X86_CR0_PE) ? "32-bit protected mode" : "real mode";
-	if (regs.rip >= KERNEL_LOAD && regs.rip < end)
+	if (regs.rip >= start && regs.rip < end)
 		warn("vcpu 0 was in %s at RIP 0x%llx, inside the 0x%llx-0x%llx the kernel "
-		     "unpacks itself in: the decompressor (or the kernel's first steps) was "
-		     "still running; the console had %s", mode, (unsigned long long)regs.rip,
-		     (unsigned long long)KERNEL_LOAD, (unsigned long long)end,
+		     "is loaded and unpacks itself in: the decompressor (or the kernel's first "
+		     "steps) was still running; the console had %s", mode,
+		     (unsigned long long)regs.rip, (unsigned long long)start,
+		     (unsigned long long)end,
 		     m->io.com1.sent ? "printed" : "printed nothing yet");
 	else
 		warn("vcpu 0 was in %s at RIP 0x%llx%s; the console had %s", mode,
@@ -610,6 +646,7 @@ int main(int argc, char **argv)
 	struct kvm kvm;
 	uint8_t *initrd = NULL;
 	size_t initrd_size = 0, cmdlen;
+	uint64_t window_start, window_end;
 	char why[256];
 	bool timed_out;
 
@@ -635,10 +672,17 @@ int main(int argc, char **argv)
 	l.mem = (uint64_t)opts.mem_mib << 20;
 	l.cpus = opts.cpus;
 	l.cmdline_size = (uint32_t)cmdlen;
-	if (KERNEL_LOAD + k.pm_size > l.mem ||
-	    KERNEL_LOAD + (uint64_t)k.hdr.init_size > l.mem)
-		die(EXIT_BAD_GUEST, "the kernel %s needs 0x%x bytes from 1 MiB to unpack itself "
-		    "(init_size): more than --mem %u gives", opts.kernel, k.hdr.init_size, opts.mem_mib);
+	kernel_window(&k, &window_start, &window_end);
+	if (window_end > l.mem) {
+		if (window_start == KERNEL_LOAD)
+			die(EXIT_BAD_GUEST, "the kernel %s needs 0x%x bytes from 1 MiB to unpack "
+			    "itself (init_size): more than --mem %u gives", opts.kernel,
+			    k.hdr.init_size, opts.mem_mib);
+		die(EXIT_BAD_GUEST, "the kernel %s unpacks itself at 0x%llx (pref_address) in "
+		    "0x%x bytes (init_size): RAM up to 0x%llx, more than --mem %u gives",
+		    opts.kernel, (unsigned long long)window_start, k.hdr.init_size,
+		    (unsigned long long)window_end, opts.mem_mib);
+	}
 	if (opts.initrd) {
 		initrd = read_file(opts.initrd, "initramfs", (size_t)l.mem, &initrd_size);
 		l.initrd_size = (uint32_t)initrd_size;
@@ -656,8 +700,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, ", initramfs 0x%llx (%zu bytes)", (unsigned long long)l.initrd_addr,
 			initrd_size);
 	fprintf(stderr, "\n");
-	if (opts.dry_run)
+	if (opts.dry_run) {
+		free(initrd);
+		free(k.file);
 		return 0;
+	}
 
 	kvm_open(&kvm, opts.device);
 	vm_create(&vm, &kvm);

@@ -22,6 +22,18 @@ faults_fixtures() {
 	head -c 1016833 /dev/zero >"$FT/too-big.bin"
 	cp guest-asm/real/hello.asm "$FT/hello.asm" # a source, passed as if assembled
 	chmod 644 "$FT/hello.asm"
+	# Chapter 15's made-up kernels (tests/mkbzimage.sh): a good one, and
+	# one for each refusal of the boot protocol's checks.
+	. tests/mkbzimage.sh
+	lx_mkbz "$FT/bz-good" 020f
+	lx_mkbz "$FT/bz-old" 0205
+	lx_mkbz "$FT/bz-zimage" 020f 00
+	lx_mkbz "$FT/bz-huge" 020f 01 8192 10000000
+	lx_mkbz "$FT/bz-tight" 020f 01 8192 01f00000
+	lx_mkbz "$FT/bz-short-cmdline" 020f 01 8192 00800000 00000010
+	head -c $((5 * 512 + 4096)) "$FT/bz-good" >"$FT/bz-cut"
+	printf 'just text\n' >"$FT/bz-tiny"
+	chmod 644 "$FT"/bz-*
 	cp "$TGUESTS"/*.bin "$FT/guests/"
 	chmod 644 "$FT/guests"/*.bin
 	FAULTS_KVM=/dev/kvm

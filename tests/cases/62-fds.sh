@@ -33,7 +33,12 @@ for chapter in "$BIN"/[0-9][0-9]-*; do
 	chapter=${chapter##*/}
 	begin "fds: chapter $chapter closes every descriptor it opens"
 	needs_kvm
-	fds_run "$chapter"
+	if [ "$chapter" = 15-linux ]; then
+		# a kernel it boots: the made-up one, which ends at once
+		fds_run "$chapter" --kernel "$TGUESTS/linux-entry.bin"
+	else
+		fds_run "$chapter"
+	fi
 	expect_status 0
 	expect_err_lacks "fdcheck:"
 	end

@@ -1,6 +1,6 @@
 /* fuzz-gen.c - random real-mode guests for make fuzz (tools/fuzz.sh).
  *
- *   fuzz-gen SEED FIRST COUNT DIR [rom|irq]   writes DIR/FIRST.bin ... one per guest
+ *   fuzz-gen SEED FIRST COUNT DIR [rom|irq|bzimage]   writes DIR/FIRST.bin ... one per guest
  *
  * With "rom", each guest is a ROM image for chapter 09 instead: the same
  * kind of random code, with pieces added that reach its MMIO devices, the
@@ -13,6 +13,13 @@
  * them back, fill in IVT entries, and wait in "sti; hlt".
  * Without either, the guests are exactly those of earlier versions, and
  * "rom" gives those of its own: the numbers drawn for them do not change.
+ *
+ * With "bzimage", each file is a kernel image for chapter 15's
+ * --dry-run instead: a bzImage as far as a loader looks (the setup
+ * header of lx_mkbz in tests/cases/59-linux.sh), then one to eight
+ * mutations: a random byte in the header, a field set to an edge value
+ * (0, 1, all ones, just past a limit), the file cut short; a quarter of
+ * the images are random bytes of a random size instead.
  *
  * Guest N depends only on SEED and N, so any failure can be made again
  * from those two numbers alone. A quarter of the guests are plain random
@@ -34,6 +41,7 @@
 
 static int rom_mode; /* chapter 09's ROM images, with MMIO pieces */
 static int irq_mode; /* chapter 10's: ROM images with PIC and PIT pieces too */
+static int bzimage_mode; /* chapter 15's kernel images */
 
 /* splitmix64: a tiny generator with good output from any seed, and the
  * same numbers on every machine (rand() promises neither). */
@@ -288,6 +296,92 @@ static void make_guest(struct guest *g, uint64_t seed, uint64_t index)
 		add_reset_stub(g, &st);
 }
 
+/* ---- chapter 15: mutated bzImage headers -------------------------------- */
+
+#define BZ_SETUP (5 * 512) /* 4 setup sectors and the boot sector */
+#define BZ_MAX (BZ_SETUP + 8192)
+
+static void put(uint8_t *b, size_t at, uint64_t value, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		b[at + i] = (uint8_t)(value >> (8 * i));
+}
+
+/* An edge value for a field of the given width: 0, 1, all ones, the
+ * largest positive, a random one, or the one given plus or minus one. */
+static uint64_t edge(uint64_t *st, unsigned bytes, uint64_t near)
+{
+	uint64_t ones = bytes == 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+
+	switch (below(st, 7)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return ones;
+	case 3: return ones >> 1;
+	case 4: return next(st) & ones;
+	case 5: return (near + 1) & ones;
+	default: return (near - 1) & ones;
+	}
+}
+
+static size_t make_bzimage(uint8_t *b, uint64_t seed, uint64_t index)
+{
+	/* The header's fields a loader reads: offset, width, a good value. */
+	static const struct { uint16_t at; uint8_t bytes; uint32_t good; } fields[] = {
+		{ 0x1f1, 1, 4 },          /* setup_sects */
+		{ 0x1f4, 4, 8192 / 16 },  /* syssize */
+		{ 0x1fe, 2, 0xaa55 },     /* boot_flag */
+		{ 0x201, 1, 0x66 },       /* the jump's offset: the header's length */
+		{ 0x202, 4, 0x53726448 }, /* "HdrS" */
+		{ 0x206, 2, 0x020f },     /* version */
+		{ 0x211, 1, 0x01 },       /* loadflags: LOADED_HIGH */
+		{ 0x214, 4, 0x100000 },   /* code32_start */
+		{ 0x22c, 4, 0x7fffffff }, /* initrd_addr_max */
+		{ 0x230, 4, 0x200000 },   /* kernel_alignment */
+		{ 0x234, 1, 1 },          /* relocatable_kernel */
+		{ 0x238, 4, 2047 },       /* cmdline_size */
+		{ 0x258, 8, 0x1000000 },  /* pref_address: where a relocatable one runs */
+		{ 0x260, 4, 0x800000 },   /* init_size */
+	};
+	uint64_t st = seed * 0x2545f4914f6cdd1dull ^ index ^ 0xb21ae5ull;
+	size_t pm, size;
+	unsigned n;
+
+	next(&st);
+	if (below(&st, 4) == 0) {
+		size = below(&st, BZ_MAX + 1);
+		for (size_t i = 0; i < size; i++)
+			b[i] = (uint8_t)next(&st);
+		return size;
+	}
+	pm = 16 * below(&st, (BZ_MAX - BZ_SETUP) / 16 + 1);
+	size = BZ_SETUP + pm;
+	memset(b, below(&st, 2) ? 0xff : 0, 512); /* since 6.1.88: all 0xff */
+	memset(b + 512, 0, size - 512);
+	b[0x200] = 0xeb;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		put(b, fields[i].at, fields[i].good, fields[i].bytes);
+	put(b, 0x1f4, pm / 16, 4);
+	n = 1 + below(&st, 8);
+	while (n--) {
+		unsigned f = below(&st, sizeof(fields) / sizeof(fields[0]));
+
+		switch (below(&st, 4)) {
+		case 0: /* a random byte anywhere in the header */
+			b[0x1f1 + below(&st, 0x270 - 0x1f1)] = (uint8_t)next(&st);
+			break;
+		case 1: /* the file cut short */
+			size = below(&st, (unsigned)size + 1);
+			break;
+		default: /* a field at an edge */
+			put(b, fields[f].at, edge(&st, fields[f].bytes, fields[f].good),
+			    fields[f].bytes);
+			break;
+		}
+	}
+	return size;
+}
+
 static unsigned long long number(const char *text, const char *what)
 {
 	char *end;
@@ -308,12 +402,16 @@ int main(int argc, char **argv)
 	struct guest g;
 	char path[4096];
 
+	static uint8_t bz[BZ_MAX];
+
 	if (argc == 6 && strcmp(argv[5], "rom") == 0)
 		rom_mode = 1;
 	else if (argc == 6 && strcmp(argv[5], "irq") == 0)
 		rom_mode = irq_mode = 1;
+	else if (argc == 6 && strcmp(argv[5], "bzimage") == 0)
+		bzimage_mode = 1;
 	else if (argc != 5) {
-		fprintf(stderr, "usage: fuzz-gen SEED FIRST COUNT DIR [rom|irq]\n");
+		fprintf(stderr, "usage: fuzz-gen SEED FIRST COUNT DIR [rom|irq|bzimage]\n");
 		return 64;
 	}
 	seed = number(argv[1], "SEED");
@@ -321,11 +419,19 @@ int main(int argc, char **argv)
 	count = number(argv[3], "COUNT");
 	for (unsigned long long i = first; i < first + count; i++) {
 		FILE *f;
+		const uint8_t *bytes = g.bytes;
+		size_t len;
 
-		make_guest(&g, seed, i);
+		if (bzimage_mode) {
+			len = make_bzimage(bz, seed, i);
+			bytes = bz;
+		} else {
+			make_guest(&g, seed, i);
+			len = g.len;
+		}
 		snprintf(path, sizeof(path), "%s/%llu.bin", argv[4], i);
 		f = fopen(path, "wb");
-		if (!f || fwrite(g.bytes, 1, g.len, f) != g.len || fclose(f) != 0) {
+		if (!f || fwrite(bytes, 1, len, f) != len || fclose(f) != 0) {
 			fprintf(stderr, "fuzz-gen: cannot write %s\n", path);
 			return 74;
 		}

@@ -142,6 +142,28 @@ static void test_initrd_and_zero_page(void)
 	CHECK_EQ("linux: one that would overlap the unpacking kernel does not", 0,
 		 initrd_place(&k, 16u << 20, 10u << 20, why, sizeof(why)));
 
+	/* A relocatable kernel loaded below its pref_address unpacks itself
+	 * from there (boot.rst, init_size): Debian's at 16 MiB. */
+	{
+		uint64_t start, end;
+
+		k.hdr.relocatable_kernel = 1;
+		k.hdr.kernel_alignment = 0x200000;
+		k.hdr.pref_address = 0x1000000;
+		kernel_window(&k, &start, &end);
+		CHECK_EQ("linux: a relocatable kernel runs at its pref_address", 0x1000000, start);
+		CHECK_EQ("linux: ...and needs init_size from there", 0x1000000 + 0x800000, end);
+		CHECK_EQ("linux: an initramfs is kept out of that window", 0,
+			 initrd_place(&k, 32u << 20, 9u << 20, why, sizeof(why)));
+		k.hdr.pref_address = 0x1100000; /* not aligned: rounded up */
+		kernel_window(&k, &start, &end);
+		CHECK_EQ("linux: ...aligned up to kernel_alignment", 0x1200000, start);
+		k.hdr.relocatable_kernel = 0;
+		k.hdr.pref_address = 0;
+		kernel_window(&k, &start, &end);
+		CHECK_EQ("linux: without pref_address it runs where it is loaded", 0x100000, start);
+	}
+
 	l.initrd_addr = 0xfef4000;
 	l.initrd_size = 1096375;
 	l.cmdline_size = 20;
