@@ -58,7 +58,7 @@ static void help_item(FILE *out, const char *name, const char *text)
 static void usage(FILE *out, unsigned features, const char *purpose,
 		  const char *guest_note)
 {
-	char line[256], prefix[64];
+	char line[512], prefix[64];
 	char default_timeout[160];
 
 	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
