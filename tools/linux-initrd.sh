@@ -30,5 +30,8 @@ printf "\\$(printf %o "$status")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev
 reboot -f
 INIT
 chmod +x "$work/init"
-(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
+# The same bytes every time from the same busybox: fixed times, inode
+# numbers and order, no name or time in the gzip header.
+find "$work" -exec touch -h -d @0 {} +
+(cd "$work" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible | gzip -1 -n) >"$out.tmp"
 mv "$out.tmp" "$out"
