@@ -273,7 +273,7 @@ echo "6. chapter 11 against chapter 10: the same guest ($timer), 100 ticks at 10
 stats_exits() { # PROGRAM: "TOTAL NOT_COM1 TICKS"
 	"$1" --stats "$timer" </dev/null 2>"$tmp/tick-stats" >"$tmp/tick-out" || return 1
 	awk -v out="$tmp/tick-out" '
-		/^stats: [0-9]+ exits? to the monitor$/ { total = $2 }
+		/^stats: [0-9]+ exits? to the monitor/ { total = $2 }
 		/^stats:     (in|out) port 0x(3f[89a-f]|f4) / { com += $NF }
 		END {
 			while ((getline line < out) > 0)

@@ -68,7 +68,14 @@ expect_out_has "ratio 07-io-exits / raw loop: "
 expect_out_has "10001 exits to the monitor"
 expect_out_has "4. one timer interrupt in chapter 10"
 expect_out_match "^    per tick, CPU time: -?[0-9]+\.[0-9]+ us, -?[0-9]+\.[0-9]+x one port I/O exit"
-expect_out_match "^      asleep in HLT:  2\.[0-9][0-9] exits to the monitor, 1\.00 KVM_INTERRUPT, 1\.00 HLT waits"
+# One KVM_INTERRUPT a tick everywhere; two exits and one wait a tick where
+# the guest keeps up with 1000 Hz (kvm_pvm here). Under TCG (kvm_amd in
+# the emulated machine) ticks come while the guest still runs: fewer waits.
+if [ "$BACKEND" = kvm_pvm ]; then
+	expect_out_match "^      asleep in HLT:  2\.[0-9][0-9] exits to the monitor, 1\.00 KVM_INTERRUPT, 1\.00 HLT waits"
+else
+	expect_out_match "^      asleep in HLT:  [0-9]+\.[0-9][0-9] exits to the monitor, 1\.00 KVM_INTERRUPT, [01]\.[0-9][0-9] HLT waits"
+fi
 expect_out_has "skipped: no-such-qemu is not installed"
 expect_out_has "sudo apt-get install -y qemu-system-x86"
 end
