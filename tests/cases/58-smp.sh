@@ -215,17 +215,17 @@ $(grep 'shared counter' "$TMP_DIR/err")"
 fi
 end
 
-begin "smp: --no-lock on a host with 2 CPUs or more: additions are lost in at least one of up to 10 runs"
-needs_kvm
-if [ "$SMP_HOST_CPUS" -lt 2 ]; then
-	[ -z "$TEST_SKIP" ] && TEST_SKIP="one host CPU ($SMP_HOST_CPUS): the vCPU threads never run at once"
-elif [ -n "${KVM_STEPS_VM:-}" ]; then
-	# In the emulated AMD machine with 2 CPUs, 10 runs of 10 lost none:
-	# TCG runs its CPUs, on a loaded host, seldom truly at once.
-	[ -z "$TEST_SKIP" ] && TEST_SKIP="the emulated AMD machine: TCG's CPUs seldom run at once, so a loss is not asked there"
+# Lost additions by chance need vCPU threads that truly run at once: a host
+# with 2 CPUs or more, and not the emulated AMD machine (TCG's CPUs seldom
+# run at once there: 10 runs of 10 lost none). Elsewhere the test is not
+# made at all; the two tests after it show a loss on every host, with a
+# guest that makes it certain.
+if [ "$SMP_HOST_CPUS" -ge 2 ] && [ -z "${KVM_STEPS_VM:-}" ]; then
+	begin "smp: --no-lock on a host with 2 CPUs or more: additions are lost in at least one of up to 10 runs"
+	needs_kvm
+	[ -n "$TEST_SKIP" ] || [ "$smp_lost" -ge 1 ] || fail "no run of --no-lock lost an addition on $SMP_HOST_CPUS host CPUs"
+	end
 fi
-[ -n "$TEST_SKIP" ] || [ "$smp_lost" -ge 1 ] || fail "no run of --no-lock lost an addition on $SMP_HOST_CPUS host CPUs"
-end
 
 begin "smp: --no-lock with a guest that reads both before either writes: one addition lost on any host, status 1"
 needs_kvm
