@@ -1,7 +1,7 @@
 # kvm-steps: build the chapter programs, run them, test them.
 #
 #   make              build everything into build/
-#   make run          the tour: chapters 01 to 11 in order (CH=11 for one)
+#   make run          the tour: every chapter in order (CH=NN for one)
 #   make test         build from clean and run every test, twice: plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer;
 #                     the threaded chapters' tests a third time, under

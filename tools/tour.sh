@@ -2,7 +2,10 @@
 # tour.sh BINDIR INPUT [NN] - run the chapter programs in order, each under
 # a heading, or only chapter NN. The chapter 07 guest asks for a name:
 # INPUT is typed for it, so the tour runs by itself; chapters 10 and 11
-# get the same line and echo it by interrupt.
+# get the same line and echo it by interrupt. Chapter 15 boots the
+# made-up kernel of its tests (tests/guests/linux-entry.asm, built with
+# the programs), which prints what the boot protocol handed it: make
+# linux boots Debian's kernel to a shell.
 set -u
 bin=$1 input=$2 only=${3:-}
 # CH=7 and CH=07 both mean chapter 07 (leading zeros dropped: no octal).
@@ -21,6 +24,11 @@ for prog in "$bin"/[0-9][0-9]-*; do
 	07-* | 10-* | 11-*)
 		echo "\$ echo $input | $prog"
 		echo "$input" | "$prog"
+		;;
+	15-*)
+		kernel=$(dirname "$bin")/tests/guests/linux-entry.bin
+		echo "\$ $prog --kernel $kernel    (make linux boots Debian's kernel)"
+		"$prog" --kernel "$kernel" </dev/null
 		;;
 	*)
 		echo "\$ $prog"

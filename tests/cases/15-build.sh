@@ -77,6 +77,19 @@ $(cat "$TMP_DIR/early")"
 		done
 		end
 
+		begin "build: make run, the tour, runs every chapter to exit status 0 (chapter 15 on its made-up kernel)"
+		needs_kvm
+		if [ -z "$TEST_SKIP" ]; then
+			timeout -k 5 120 make -s --no-print-directory run >"$TMP_DIR/out" 2>"$TMP_DIR/err"
+			STATUS=$? OUT=$(cat "$TMP_DIR/out")
+		fi
+		expect_status 0
+		for tour_prog in build/bin/[0-9][0-9]-*; do
+			expect_out_has "==== chapter ${tour_prog##*/} "
+		done
+		expect_out_has "15-linux --kernel build/tests/guests/linux-entry.bin    (make linux boots Debian's kernel)"
+		end
+
 		begin "build: make book says what it did, also when nothing changed"
 		make -s --no-print-directory book >"$TMP_DIR/out" 2>"$TMP_DIR/err"
 		STATUS=$? OUT=$(cat "$TMP_DIR/out")
