@@ -73,15 +73,18 @@ CHAPTERS := \
 	10-interrupts \
 	11-irqchip \
 	12-smp \
+	13-debug \
 	15-linux
 
 # The chapters whose programs run threads: make test runs their tests
 # under ThreadSanitizer too (build/tsan).
 THREADED_CHAPTERS := \
-	12-smp
+	12-smp \
+	13-debug
 
 COMMON := \
 	bus \
+	gdb \
 	guest \
 	io \
 	irqchip \
@@ -101,6 +104,7 @@ COMMON := \
 # Guests built into the programs: guest-asm/{real,long,rom}/NAME.asm -> guest_NAME[].
 EMBEDDED_GUESTS := \
 	compute \
+	debug \
 	firmware \
 	hello \
 	hello64 \
@@ -114,6 +118,8 @@ PROGRAMS := $(CHAPTERS:%=$(BUILD)/bin/%)
 GUEST_SRCS := $(sort $(wildcard guest-asm/real/*.asm guest-asm/long/*.asm guest-asm/rom/*.asm))
 GUEST_BINS := $(GUEST_SRCS:guest-asm/%.asm=$(BUILD)/guests/%.bin)
 GUEST_HEADERS := $(EMBEDDED_GUESTS:%=$(BUILD)/gen/guest_%.h)
+# Chapter 13's guest's labels, for gdb (see the rule below).
+DEBUG_SYMBOLS := $(BUILD)/guests/rom/debug.elf
 TEST_GUEST_SRCS := $(sort $(wildcard tests/guests/*.asm))
 TEST_GUEST_BINS := $(TEST_GUEST_SRCS:tests/guests/%.asm=$(BUILD)/tests/guests/%.bin)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -145,7 +151,7 @@ BENCH_BINS := $(BUILD)/bench/kick $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-all: programs $(GUEST_BINS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN) \
+all: programs $(GUEST_BINS) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN) \
 	$(BAD_EXIT_IO) $(CAPLESS)
 
 programs: $(PROGRAMS)
@@ -183,6 +189,14 @@ $(BUILD)/gen/guest_%.h: $(BUILD)/guests/long/%.bin
 $(BUILD)/gen/guest_%.h: $(BUILD)/guests/rom/%.bin
 	@mkdir -p $(@D)
 	$(call say,GEN,$@)tools/bin2c.sh guest_$* $< $@
+
+# Chapter 13's guest, again with its labels: nasm's map file (-dMAP) made
+# into an ELF file of symbols at the same addresses (tools/gdb-symbols.sh),
+# for gdb's "file build/guests/rom/debug.elf" and "break fib_loop".
+$(DEBUG_SYMBOLS): guest-asm/rom/debug.asm tools/gdb-symbols.sh | require
+	@mkdir -p $(@D)
+	$(call say,SYMS,$@)$(NASM) -f bin -I$(<D)/ -dMAP=$(@:.elf=.map) -o $(@:.elf=.map.bin) $< && \
+		tools/gdb-symbols.sh $(@:.elf=.map) $(@:.elf=.map.bin) $@
 
 # Long-mode guests share guest-asm/long/lib64.inc.
 $(filter $(BUILD)/guests/long/%,$(GUEST_BINS)): guest-asm/long/lib64.inc

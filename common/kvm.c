@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -471,4 +472,39 @@ void vcpu_setup_real_mode(struct kvm_vcpu *vcpu, uint16_t cs, uint16_t ip)
 	regs.rflags = X86_RFLAGS_FIXED; /* bit 1 is reserved and always 1 */
 	vcpu_regs_set(vcpu, &regs);
 	// LAB END
+}
+
+void vcpu_set_cpuid(struct kvm *kvm, struct kvm_vcpu *vcpu, unsigned apic_id)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	uint32_t nent = 64;
+
+	for (;;) {                    /* E2BIG until the array is long enough */
+		struct kvm_cpuid2 *bigger = realloc(cpuid, sizeof(*cpuid) +
+						    nent * sizeof(cpuid->entries[0]));
+
+		if (bigger == NULL)
+			die(EXIT_KVM_ERROR, "no memory for %u CPUID entries", nent);
+		cpuid = bigger;
+		memset(cpuid, 0, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+		cpuid->nent = nent;
+		if (kvm_ioctl(kvm->fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG || nent >= 4096)
+			die(EXIT_KVM_ERROR, "KVM_GET_SUPPORTED_CPUID on kvm fd %d failed: %s",
+			    kvm->fd, strerror(errno));
+		nent *= 2;
+	}
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0x00ffffffu) | apic_id << 24;
+			e->ecx |= 1u << 31;
+		}
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = apic_id;
+	}
+	kvm_ioctl_or_die(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
 }

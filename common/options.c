@@ -62,12 +62,13 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	char default_timeout[160];
 
 	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
-	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s%s%s",
+	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s%s%s%s",
 		 features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
 		 features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
 		 features & OPT_MMIO ? " [--coalesced-mmio] [--ioeventfd]" : "",
 		 features & OPT_IRQCHIP ? " [--break PART]" : "",
 		 features & OPT_SMP ? " [--cpus N] [--no-lock]" : "",
+		 features & OPT_DEBUG ? " [--step] [--breakpoint ADDRESS]... [--gdb PORT]" : "",
 		 features & OPT_LINUX ? " --kernel BZIMAGE [--initrd FILE] [--append TEXT] "
 		 "[--mem MiB] [--cpus N] [--dry-run]" : "",
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
@@ -132,6 +133,15 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		help_item(out, "--cpus N", cpus);
 		help_item(out, "--no-lock", "tell the guest (at 0x4f4) to add to its shared "
 			  "counter without the LOCK prefix, to see the total come out wrong");
+	}
+	if (features & OPT_DEBUG) {
+		help_item(out, "--step", "single-step the guest (KVM_GUESTDBG_SINGLESTEP): one "
+			  "line per instruction executed, its address and bytes");
+		help_item(out, "--breakpoint ADDRESS", "stop at this linear address (up to 4 "
+			  "times), show the registers and go on");
+		help_item(out, "--gdb PORT", "wait for gdb on 127.0.0.1:PORT before the first "
+			  "instruction (in gdb: target remote :PORT); no timeout unless "
+			  "--timeout is given");
 	}
 	help_item(out, "--help", "print this and exit");
 	if (features & OPT_GUEST) {
@@ -243,78 +253,65 @@ static unsigned parse_cpus(const char *text)
 	return (unsigned)value;
 }
 
+static unsigned parse_port(const char *text)
+{
+	char *end;
+	long port;
+
+	errno = 0;
+	port = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0 || port < 1 || port > 65535)
+		usage_error("--gdb: '%s' is not a TCP port: give 1 to 65535 (gdb's own "
+			    "habit is 1234)", text);
+	return (unsigned)port;
+}
+
+static uint64_t parse_address(const char *text)
+{
+	char *end;
+	unsigned long long address;
+
+	errno = 0;
+	address = strtoull(text, &end, 0);
+	if (end == text || *end != '\0' || errno != 0 || text[0] == '-')
+		usage_error("--breakpoint: '%s' is not an address (say --breakpoint 0xff073)", text);
+	return (uint64_t)address;
+}
+
 void options_parse(struct options *opts, int argc, char **argv, unsigned features,
 		   const char *purpose, const char *guest_note)
 {
 	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK, O_REAL_MODE,
 	       O_COALESCED, O_IOEVENTFD, O_CPUS, O_NO_LOCK, O_KERNEL, O_INITRD, O_APPEND,
-	       O_MEM, O_DRY_RUN };
-	static const struct option with_long[] = {
-		{ "break", required_argument, NULL, O_BREAK },
-		{ "device", required_argument, NULL, O_DEVICE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "real-mode", no_argument, NULL, O_REAL_MODE },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "trace", no_argument, NULL, O_TRACE },
-		{ NULL, 0, NULL, 0 },
+	       O_MEM, O_DRY_RUN, O_STEP, O_GDB, O_BREAKPOINT };
+	/* Every option, and the features that offer it (0: every program). */
+	static const struct {
+		struct option option;
+		unsigned features;
+	} known[] = {
+		{ { "append", required_argument, NULL, O_APPEND }, OPT_LINUX },
+		{ { "break", required_argument, NULL, O_BREAK }, OPT_LONG | OPT_IRQCHIP },
+		{ { "breakpoint", required_argument, NULL, O_BREAKPOINT }, OPT_DEBUG },
+		{ { "coalesced-mmio", no_argument, NULL, O_COALESCED }, OPT_MMIO },
+		{ { "cpus", required_argument, NULL, O_CPUS }, OPT_SMP | OPT_LINUX },
+		{ { "device", required_argument, NULL, O_DEVICE }, 0 },
+		{ { "dry-run", no_argument, NULL, O_DRY_RUN }, OPT_LINUX },
+		{ { "gdb", required_argument, NULL, O_GDB }, OPT_DEBUG },
+		{ { "help", no_argument, NULL, O_HELP }, 0 },
+		{ { "initrd", required_argument, NULL, O_INITRD }, OPT_LINUX },
+		{ { "ioeventfd", no_argument, NULL, O_IOEVENTFD }, OPT_MMIO },
+		{ { "kernel", required_argument, NULL, O_KERNEL }, OPT_LINUX },
+		{ { "mem", required_argument, NULL, O_MEM }, OPT_LINUX },
+		{ { "no-lock", no_argument, NULL, O_NO_LOCK }, OPT_SMP },
+		{ { "real-mode", no_argument, NULL, O_REAL_MODE }, OPT_LONG },
+		{ { "stats", no_argument, NULL, O_STATS }, OPT_RUN },
+		{ { "step", no_argument, NULL, O_STEP }, OPT_DEBUG },
+		{ { "timeout", required_argument, NULL, O_TIMEOUT }, OPT_RUN },
+		{ { "trace", no_argument, NULL, O_TRACE }, OPT_RUN },
 	};
-	static const struct option with_mmio[] = {
-		{ "coalesced-mmio", no_argument, NULL, O_COALESCED },
-		{ "device", required_argument, NULL, O_DEVICE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "ioeventfd", no_argument, NULL, O_IOEVENTFD },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "trace", no_argument, NULL, O_TRACE },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct option with_break[] = {
-		{ "break", required_argument, NULL, O_BREAK },
-		{ "device", required_argument, NULL, O_DEVICE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "trace", no_argument, NULL, O_TRACE },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct option with_smp[] = {
-		{ "cpus", required_argument, NULL, O_CPUS },
-		{ "device", required_argument, NULL, O_DEVICE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "no-lock", no_argument, NULL, O_NO_LOCK },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "trace", no_argument, NULL, O_TRACE },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct option with_linux[] = {
-		{ "append", required_argument, NULL, O_APPEND },
-		{ "cpus", required_argument, NULL, O_CPUS },
-		{ "device", required_argument, NULL, O_DEVICE },
-		{ "dry-run", no_argument, NULL, O_DRY_RUN },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "initrd", required_argument, NULL, O_INITRD },
-		{ "kernel", required_argument, NULL, O_KERNEL },
-		{ "mem", required_argument, NULL, O_MEM },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "trace", no_argument, NULL, O_TRACE },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct option all[] = {
-		{ "device", required_argument, NULL, O_DEVICE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "stats", no_argument, NULL, O_STATS },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "trace", no_argument, NULL, O_TRACE },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const struct option basic[] = {
-		{ "device", required_argument, NULL, O_DEVICE },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option table[sizeof(known) / sizeof(known[0]) + 1];
+	bool timeout_given = false;
+	size_t n = 0;
 	int c;
 
 	opts->device = KVM_DEFAULT_DEVICE;
@@ -336,13 +333,19 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	if (features & OPT_LINUX)
 		opts->timeout = 0; /* a shell waits for its user */
 
+	opts->step = false;
+	opts->gdb_port = 0;
+	opts->breakpoints = 0;
+
+	/* This program's options: those offered to every program, and those
+	 * of its features. */
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].features == 0 || (known[i].features & features))
+			table[n++] = known[i].option;
+	memset(&table[n], 0, sizeof(table[n]));
+
 	opterr = 0; /* getopt's own messages are two lines; ours are one */
-	while ((c = getopt_long(argc, argv, ":", features & OPT_LONG ? with_long :
-				features & OPT_MMIO ? with_mmio :
-				features & OPT_IRQCHIP ? with_break :
-				features & OPT_SMP ? with_smp :
-				features & OPT_LINUX ? with_linux :
-				features & OPT_RUN ? all : basic, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", table, NULL)) != -1) {
 		switch (c) {
 		case O_BREAK:
 			opts->breaks = optarg;
@@ -377,6 +380,17 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 		case O_DRY_RUN:
 			opts->dry_run = true;
 			break;
+		case O_STEP:
+			opts->step = true;
+			break;
+		case O_GDB:
+			opts->gdb_port = parse_port(optarg);
+			break;
+		case O_BREAKPOINT:
+			if (opts->breakpoints == MAX_BREAKPOINTS)
+				usage_error("--breakpoint: %s is one too many: give at most 4", optarg);
+			opts->breakpoint[opts->breakpoints++] = parse_address(optarg);
+			break;
 		case O_DEVICE:
 			if (optarg[0] == '\0')
 				usage_error("--device needs a path%s", "");
@@ -390,6 +404,7 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 			break;
 		case O_TIMEOUT:
 			opts->timeout = parse_seconds(optarg);
+			timeout_given = true;
 			break;
 		case O_TRACE:
 			opts->trace = true;
@@ -401,6 +416,8 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 			unknown_option(argv, optopt);
 		}
 	}
+	if (opts->gdb_port && !timeout_given)
+		opts->timeout = 0;  /* a debugger's user takes their time */
 	if (optind < argc) {
 		if (!(features & OPT_GUEST))
 			usage_error("unexpected argument '%s': this program takes no guest image", argv[optind]);

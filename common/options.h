@@ -3,6 +3,7 @@
 #define KVM_STEPS_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Which options a chapter takes beyond --help and --device. */
 enum {
@@ -13,11 +14,13 @@ enum {
 	OPT_IRQCHIP = 1 << 4, /* chapter 11: --break PART */
 	OPT_SMP = 1 << 5,   /* chapter 12: --cpus N, --no-lock */
 	OPT_LINUX = 1 << 6, /* chapter 15: --kernel, --initrd, --append, --mem, --cpus, --dry-run */
+	OPT_DEBUG = 1 << 7, /* chapter 13: --step, --breakpoint, --gdb */
 };
 
 #define DEFAULT_TIMEOUT_SECONDS 10.0
 #define DEFAULT_CPUS 2
 #define MAX_CPUS 16           /* --cpus: at most this (and what KVM allows) */
+#define MAX_BREAKPOINTS 4      /* --breakpoint: at most this many */
 #define DEFAULT_MEM_MIB 256   /* --mem */
 #define MIN_MEM_MIB 32
 #define MAX_MEM_MIB 3072      /* below the IOAPIC and local APIC at 0xfec00000 */
@@ -43,6 +46,10 @@ struct options {
 	const char *append;  /* --append "COMMAND LINE" */
 	unsigned mem_mib;    /* --mem MiB */
 	bool dry_run;        /* --dry-run */
+	bool step;           /* --step */
+	unsigned gdb_port;   /* --gdb PORT, 0 when not given */
+	unsigned breakpoints; /* how many --breakpoint ADDRESS */
+	uint64_t breakpoint[MAX_BREAKPOINTS];
 };
 
 /* Parse argv. purpose is one line saying what the program shows, guest_note
