@@ -818,6 +818,10 @@ static int vcpu_exit(struct smp *smp, unsigned index)
 	case KVM_EXIT_IO:
 		if (io_handle(m->vcpu, &m->pc.io, &status)) {
 			serial_flush();
+			if (m->opts->step)    /* its step never comes: the run ends first */
+				fprintf(stderr, "step %lu: 0x%llx: OUT to the exit port, KVM_EXIT_IO "
+					"before its single step\n", ++m->steps,
+					(unsigned long long)m->last_pc);
 			warn("the guest wrote %d to the exit port 0x%x: exit status %d",
 			     status, EXIT_PORT, status);
 			if (m->attached) {    /* gdb: "exited with code N" */
@@ -934,7 +938,7 @@ int main(int argc, char **argv)
 			m.gdb.too_long, m.gdb.errors);
 	}
 	if (opts.step)
-		fprintf(stderr, "%s: %lu instructions, each a KVM_EXIT_DEBUG\n", progname, m.steps);
+		fprintf(stderr, "%s: %lu instructions single-stepped\n", progname, m.steps);
 	if (opts.stats)
 		fprintf(stderr, "stats: stops shown %lu, single steps %lu\n", m.stops, m.steps);
 	stats_print(stderr);
