@@ -172,8 +172,9 @@ static void show_backend(const struct backend *b, int mask)
 		fprintf(stderr, "%s: this KVM cannot stop at an int3: breakpoints use the "
 			"debug registers instead, %d at most\n", progname, NDR);
 	if (!b->watch)
-		fprintf(stderr, "%s: this KVM does not stop at data writes: gdb's watchpoints "
-			"fall back to single-stepping (slow, but right)\n", progname);
+		fprintf(stderr, "%s: this KVM does not stop at data writes: the stub refuses "
+			"gdb's hardware watchpoints; after \"set can-use-hw-watchpoints 0\" gdb "
+			"watches by single-stepping (slow, but right)\n", progname);
 }
 
 /* ---- guest memory, by linear address ------------------------------------ */
@@ -652,15 +653,26 @@ static int serve(struct machine *m, const char *why)
 		case GDB_CONTINUE:
 		case GDB_STEP: {
 			struct kvm_regs r;
+			struct kvm_sregs sr;
 			bool step = m->gdb.framer.buf[0] == 's';
 
+			vcpu_regs_get(m->vcpu, &r);
 			if (m->gdb.resume_at) {
-				vcpu_regs_get(m->vcpu, &r);
 				r.rip = m->gdb.resume_addr;
 				vcpu_regs_set(m->vcpu, &r);
 			}
+			vcpu_sregs_get(m->vcpu, &sr);
 			m->single_step = step;
-			plant_all(m);
+			if (bp_at(m, sr.cs.base + r.rip)) {
+				/* A breakpoint where the guest stands (gdb keeps
+				 * them in when told to): one step with none in,
+				 * then all of them, then on as asked. */
+				m->single_step = false;
+				m->stepping_over = true;
+				m->step_then_stop = step;
+			} else {
+				plant_all(m);
+			}
 			set_guest_debug(m);
 			return -1;
 		}
