@@ -30,31 +30,34 @@ deadline=${TEST_VM_DEADLINE:-0}
 tools/vm.sh --check || exit 69
 
 # The files, heaviest first as measured in the machine (TEST_TIMES=1,
-# seconds under TCG), then dealt out in turn: shard 1 takes the 1st,
+# seconds a build under TCG, on a 2-core host), then dealt out in turn: shard 1 takes the 1st,
 # shard 2 the 2nd, ..., and back (a snake, so no shard gets every
-# heaviest of its round). Files not named here weigh 10.
+# heaviest of its round). Files not named here weigh 5.
 weight() {
 	case ${1##*/} in
-	40-book.sh) echo 300 ;;
-	63-fuzz.sh) echo 200 ;;
-	80-crosscheck.sh) echo 150 ;;
-	60-faults.sh) echo 150 ;;
-	59-linux.sh) echo 120 ;;
-	58-smp.sh) echo 120 ;;
-	70-labs.sh) echo 100 ;;
-	62-fds.sh) echo 80 ;;
-	57-irqchip.sh) echo 80 ;;
-	56-interrupts.sh) echo 80 ;;
-	55-mmio.sh) echo 60 ;;
-	50-long-mode.sh) echo 60 ;;
-	*) echo 10 ;;
+	40-book.sh) echo 160 ;;
+	63-fuzz.sh) echo 145 ;;
+	80-bench.sh) echo 115 ;;
+	80-crosscheck.sh) echo 100 ;;
+	59-linux.sh) echo 90 ;;
+	60-faults.sh) echo 90 ;;
+	70-labs.sh) echo 85 ;;
+	58-smp.sh) echo 65 ;;
+	59-debug.sh) echo 60 ;;
+	61-no-root.sh) echo 40 ;;
+	57-irqchip.sh) echo 30 ;;
+	56-interrupts.sh) echo 20 ;;
+	55-mmio.sh | 80-stats.sh) echo 17 ;;
+	62-fds.sh) echo 13 ;;
+	*) echo 5 ;;
 	esac
 }
 files=$(for f in ${TEST_FILES:-tests/cases/*.sh}; do echo "$(weight "$f") $f"; done |
 	sort -k1,1nr -k2 | awk '{ print $2 }')
 shard_files() { # shard_files K: the files of shard K (1-based)
 	echo "$files" | awk -v k="$1" -v n="$shards" '
-		{ i = (NR - 1) % (2 * n); s = i < n ? i + 1 : 2 * n - i; if (s == k) printf "%s ", $0 }'
+		{ i = (NR - 1) % (2 * n); s = i < n ? i + 1 : 2 * n - i; if (s == k) print }' |
+		sort | tr '\n' ' ' # each machine runs its files in the usual order
 }
 
 echo "test-vm: the KVM tests of $* in the emulated AMD machine, each in $shards" \
