@@ -106,7 +106,8 @@ report() {
 		if [ -f "$logs/$i.status" ]; then
 			state="done"
 		else
-			state="running, last file done: $(sed -n 's/^-- \(.*\): [0-9]* s$/\1/p' "$logs/$i" | tail -n 1)"
+			done_file=$(sed -n 's/^-- \(.*\): [0-9]* s$/\1/p' "$logs/$i" | tail -n 1)
+			state="running, last file done: ${done_file:-none yet}"
 		fi
 		echo "test-vm: $(($(date +%s) - started)) s: ${names[$i]}: $(grep -c '^PASS' "$logs/$i") passed," \
 			"$(grep -c '^FAIL' "$logs/$i") failed, $state"
