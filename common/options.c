@@ -68,7 +68,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		 features & OPT_MMIO ? " [--coalesced-mmio] [--ioeventfd]" : "",
 		 features & OPT_IRQCHIP ? " [--break PART]" : "",
 		 features & OPT_SMP ? " [--cpus N] [--no-lock]" : "",
-		 features & OPT_DEBUG ? " [--step] [--breakpoint ADDRESS]... [--gdb PORT]" : "",
+		 features & OPT_DEBUG ? " [--step] [--breakpoint ADDR]... [--gdb PORT]" : "",
 		 features & OPT_LINUX ? " --kernel BZIMAGE [--initrd FILE] [--append TEXT] "
 		 "[--mem MiB] [--cpus N] [--dry-run]" : "",
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
@@ -137,7 +137,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	if (features & OPT_DEBUG) {
 		help_item(out, "--step", "single-step the guest (KVM_GUESTDBG_SINGLESTEP): one "
 			  "line per instruction executed, its address and bytes");
-		help_item(out, "--breakpoint ADDRESS", "stop at this linear address (up to 4 "
+		help_item(out, "--breakpoint ADDR", "stop at this linear address (up to 4 "
 			  "times), show the registers and go on");
 		help_item(out, "--gdb PORT", "wait for gdb on 127.0.0.1:PORT before the first "
 			  "instruction (in gdb: target remote :PORT); no timeout unless "
@@ -154,7 +154,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	}
 	fprintf(out, "\nexit status:\n");
 	if (features & OPT_RUN) {
-		if (features & (OPT_IRQCHIP | OPT_SMP)) /* HLT sleeps in the kernel: it ends no run */
+		if (features & (OPT_IRQCHIP | OPT_SMP | OPT_DEBUG)) /* HLT sleeps in the kernel: it ends no run */
 			fprintf(out, "  0    the guest wrote 0 to the exit port 0xf4 (HLT ends no run)\n");
 		else
 			fprintf(out, "  0    the guest halted (HLT)\n");
@@ -166,7 +166,8 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	if (features & OPT_GUEST)
 		fprintf(out, "  %d   the guest image is missing, unreadable, empty, text or too big\n",
 			EXIT_BAD_GUEST);
-	fprintf(out, "  %d   no usable KVM device\n", EXIT_NO_KVM);
+	fprintf(out, "  %d   no usable KVM device%s\n", EXIT_NO_KVM,
+		features & OPT_DEBUG ? ", or no listening on the --gdb port" : "");
 	if (features & OPT_RUN)
 		fprintf(out, "  %d   the guest crashed or stopped in a way this program does not handle\n",
 			EXIT_CRASHED);
@@ -175,6 +176,8 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		fprintf(out, "  %d   standard output could not be written\n", EXIT_OUTPUT);
 		fprintf(out, "  %d  the guest ran past --timeout\n", EXIT_TIMEOUT);
 	}
+	if (features & OPT_DEBUG)
+		fprintf(out, "  137  gdb killed the guest (its kill command)\n");
 }
 
 static noreturn void usage_error(const char *fmt, const char *arg)

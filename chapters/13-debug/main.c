@@ -171,6 +171,10 @@ static void show_backend(const struct backend *b, int mask)
 	if (!b->sw_bp && b->hw_bp)
 		fprintf(stderr, "%s: this KVM cannot stop at an int3: breakpoints use the "
 			"debug registers instead, %d at most\n", progname, NDR);
+	if (!b->sw_bp && !b->hw_bp)
+		fprintf(stderr, "%s: this KVM stops at no breakpoint: gdb can read and write "
+			"registers and memory and step, and its breakpoints are refused\n",
+			progname);
 	if (!b->watch)
 		fprintf(stderr, "%s: this KVM does not stop at data writes: the stub refuses "
 			"gdb's hardware watchpoints; after \"set can-use-hw-watchpoints 0\" gdb "
@@ -368,8 +372,14 @@ static int breakpoint(void *ctx, bool insert, unsigned type, uint64_t addr, unsi
 		return 0;                 /* there already */
 	if (type == GDB_WATCH_READ)
 		return 1;                 /* x86 debug registers watch writes, or all accesses */
-	if ((data && !m->backend.watch) || (type == GDB_BP_HW && !m->backend.hw_bp) ||
-	    (type == GDB_BP_SW && !m->backend.sw_bp && !m->backend.hw_bp))
+	if (type == GDB_BP_SW && !m->backend.sw_bp && !m->backend.hw_bp) {
+		/* Not "unsupported" (an empty reply): gdb would then write
+		 * the int3 itself, and this KVM would hand it to the guest. */
+		warn("a breakpoint at 0x%llx refused: this KVM stops at neither an int3 "
+		     "nor a debug register", (unsigned long long)addr);
+		return -1;
+	}
+	if ((data && !m->backend.watch) || (type == GDB_BP_HW && !m->backend.hw_bp))
 		return 1;
 	if (data && ((kind != 1 && kind != 2 && kind != 4 && kind != 8) || addr % kind))
 		return -1;                /* a debug register covers an aligned 1, 2, 4 or 8 */
@@ -875,8 +885,6 @@ int main(int argc, char **argv)
 		      "as in chapter 09, started at the reset vector on one vCPU; COM1 (0x3f8) "
 		      "is standard input and output, OUT to port 0xf4 ends the run");
 	m.opts = &opts;
-	if (opts.stats)
-		stats_enable();
 	if (opts.trace)
 		setvbuf(stdout, NULL, _IONBF, 0);
 	if (opts.gdb_port && (opts.step || opts.breakpoints))
@@ -891,6 +899,8 @@ int main(int argc, char **argv)
 	mask = kvm_ioctl(kvm.fd, KVM_CHECK_EXTENSION, (void *)KVM_CAP_SET_GUEST_DEBUG2);
 	probe(&kvm, &m.backend);
 	show_backend(&m.backend, mask);
+	if (opts.stats)                   /* from here: the scratch VM's runs are not the guest's */
+		stats_enable();
 
 	vm_create(&vm, &kvm);
 	m.vm = m.com1.vm = &vm;
@@ -909,13 +919,13 @@ int main(int argc, char **argv)
 
 	/* The first instruction's address: the reset vector. */
 	m.last_pc = 0xfffffff0u;
+	if (opts.breakpoints && !m.backend.sw_bp && !m.backend.hw_bp)
+		die(EXIT_NO_KVM, "--breakpoint 0x%llx: this KVM stops at neither an int3 nor a "
+		    "debug register (see the line above)", (unsigned long long)opts.breakpoint[0]);
 	for (unsigned i = 0; i < opts.breakpoints; i++) {
-		int done = breakpoint(&m, true, GDB_BP_SW, opts.breakpoint[i], 1);
-
-		if (done != 0)
-			die(EXIT_USAGE, "--breakpoint 0x%llx: %s", (unsigned long long)opts.breakpoint[i],
-			    done > 0 ? "this KVM stops at neither an int3 nor a debug register" :
-			    "no guest memory there, or no debug register left");
+		if (breakpoint(&m, true, GDB_BP_SW, opts.breakpoint[i], 1) != 0)
+			die(EXIT_USAGE, "--breakpoint 0x%llx: no guest memory there, or no debug "
+			    "register left", (unsigned long long)opts.breakpoint[i]);
 		fprintf(stderr, "%s: breakpoint at 0x%llx (%s)\n", progname,
 			(unsigned long long)opts.breakpoint[i],
 			m.bp[i].dr < 0 ? "an int3 in guest memory, KVM_GUESTDBG_USE_SW_BP" :
