@@ -10,13 +10,16 @@
 # are not shown (the book shows them elsewhere).
 #
 # Exit status: 0 when the session ran (whatever gdb said), 69 if gdb or
-# 13-debug cannot be run here, 70 if the stub never listened.
+# 13-debug cannot be run here (one line says why), 70 if the stub never
+# listened. The book shows its output (book/13-debug.md, "A gdb
+# session"), and tests/cases/40-book.sh checks it against both builds.
 set -u
 bin=${1:-build/bin}
+bin=${bin%/}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 elf=build/guests/rom/debug.elf
-command -v gdb >/dev/null 2>&1 || { echo "gdb-session.sh: no gdb here (sudo apt-get install -y gdb)" >&2; exit 69; }
+tools/require.sh gdb || exit 69 # installs it where it can, else says how
 [ -x "$bin/13-debug" ] || { echo "gdb-session.sh: no $bin/13-debug: run make first" >&2; exit 69; }
 [ -f "$elf" ] || { echo "gdb-session.sh: no $elf: run make first" >&2; exit 69; }
 
@@ -26,10 +29,11 @@ trap 'rm -rf "$tmp"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null' EXIT
 # A port nobody listens on: try a few from a range the kernel does not
 # hand out by itself (ip_local_port_range starts at 32768).
 for port in $(shuf -i 20000-30000 -n 20); do
-	"$bin/13-debug" --gdb "$port" --timeout 60 >"$tmp/guest" 2>"$tmp/monitor" &
+	"$bin/13-debug" --gdb "$port" --timeout 120 >"$tmp/guest" 2>"$tmp/monitor" &
 	pid=$!
-	# Up to 5 s for the stub to say it listens (or to fail to bind).
-	for _ in $(seq 50); do
+	# Up to 30 s for the stub to say it listens (or to fail to bind): its
+	# probe of the backend is slow under TCG (the emulated AMD machine).
+	for _ in $(seq 300); do
 		grep -q 'waiting for gdb' "$tmp/monitor" && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -66,7 +70,14 @@ args=()
 while IFS= read -r cmd; do
 	args+=(-ex "echo (gdb) $cmd\\n" -ex "$cmd")
 done <"$tmp/commands"
-timeout -k 5 60 gdb -nx -batch -q "${args[@]}" >"$tmp/gdb" 2>&1 </dev/null
+timeout -k 5 120 gdb -nx -batch -q "${args[@]}" >"$tmp/gdb" 2>&1 </dev/null
+# The monitor ends with the guest; one that gdb never reached still waits
+# in accept(), where --timeout does not count yet: give it 10 s.
+for _ in $(seq 100); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+kill "$pid" 2>/dev/null
 wait "$pid"
 status=$?
 pid=""
