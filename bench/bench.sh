@@ -41,6 +41,11 @@
 #      (in the emulated AMD machine: make vm CMD="bench/linux-boot.sh
 #      build/bin"); exits per console byte, there and with the made-up
 #      kernel that polls COM1.
+#   9. chapter 13: one single-step exit. 13-debug --step against the plain
+#      run of the same program and guest (debug.asm), in CPU time: the
+#      difference divided by the instructions stepped (the count its own
+#      --step run reports) is what stepping adds per instruction, beside
+#      one port I/O exit of part 2 and as a ratio of the two whole runs.
 #
 # BENCH_RUNS (default 31), BENCH_TICK_RUNS (default 9: each run of part 4
 # is 0.2 s of guest time), BENCH_IRQCHIP_RUNS (default 5, part 6: each
@@ -69,7 +74,7 @@ timer=$build/guests/rom/timer.bin
 irqchip_runs=${BENCH_IRQCHIP_RUNS:-5}
 [ "$runs" -lt "$irqchip_runs" ] && irqchip_runs=$runs
 kick=$build/bench/kick
-for f in "$timeit" "$raw" "$kick" "$bin/12-smp" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
+for f in "$timeit" "$raw" "$kick" "$bin/12-smp" "$bin/13-debug" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
 	"$bin/10-interrupts" "$bin/11-irqchip" "$timer" \
 	"$mmio_dir/mmio-vga-$outs_n.bin" "$mmio_dir/mmio-vga-0.bin" \
 	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin" "$bin/10-interrupts" \
@@ -351,6 +356,32 @@ kvm_pvm*)
 		echo "    Debian's kernel: not measured: $(echo "$linux_boot" | tail -n 1)"
 	fi ;;
 esac
+# 9. Chapter 13: what a single step costs. Both runs start the same way
+# (the probe of the backend on scratch VMs, the machine, the ROM), so the
+# difference is the steps: one KVM_EXIT_DEBUG each, KVM_SET_GUEST_DEBUG
+# only when a breakpoint changes (never here), and the line on standard
+# error, which timeit sends to /dev/null.
+echo
+echo "9. chapter 13: one single-step exit, 13-debug --step against the plain run of debug.asm"
+if ! "$bin/13-debug" --step >/dev/null 2>"$tmp/steps"; then
+	echo "bench: 13-debug --step failed; nothing more is measured" >&2
+	exit 1
+fi
+steps_n=$(sed -n 's/^13-debug: \([0-9][0-9]*\) instructions single-stepped$/\1/p' "$tmp/steps")
+if [ -z "$steps_n" ] || [ "$steps_n" -eq 0 ]; then
+	echo "bench: 13-debug --step did not say how many instructions it stepped" >&2
+	exit 1
+fi
+labels=("13-debug --step" "13-debug (plain)")
+measure "$runs" /dev/null "d_step 0 $bin/13-debug --step" "d_plain 0 $bin/13-debug"
+e_step=$(awk -v a="$d_step_cpu" -v b="$d_plain_cpu" -v n="$steps_n" 'BEGIN { printf "%.3f", (a - b) / n }')
+w_step=$(awk -v a="$d_step" -v b="$d_plain" -v n="$steps_n" 'BEGIN { printf "%.3f", (a - b) / n }')
+r_step=$(ratio "$e_step" "$e_ch07")
+r_step_run=$(ratio "$d_step_cpu" "$d_plain_cpu")
+echo "    $steps_n instructions stepped; --step less the plain run, per instruction: $e_step us of CPU time" \
+	"($w_step us wall clock)"
+echo "    one single-step exit is ${r_step}x one port I/O exit (part 2, $e_ch07 us);" \
+	"the whole run --step ${r_step_run}x the plain one in CPU time, $(ratio "$d_step" "$d_plain")x by wall clock"
 echo
 echo "summary ($backend):"
 echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict "$whole" "<=" 1.30));" \
@@ -364,6 +395,8 @@ echo "  irqchip      chapter 11 $(per_tick "$x11" "$t11") exits per tick against
 echo "  kick         spinning ${k_spin} us, asleep in HLT ${k_halt} us, immediate_exit alone ${k_ready} us (medians)"
 echo "  12-smp       --cpus 2 $(ratio "$s_2" "$s_1")x, --cpus 4 $(ratio "$s_4" "$s_1")x the wall clock of --cpus 1, each CPU doing the same work"
 echo "  Linux        ${linux_boot#linux: }"
+echo "  single step  ${r_step}x a port I/O exit, CPU time ($e_step us an instruction, $steps_n stepped);" \
+	"--step ${r_step_run}x the plain run"
 if [ -n "${quick:-}" ]; then
 	echo "  QEMU         ${quick}x quicker than -accel $accel, wall clock (target >= 100: $(verdict "$quick" ">=" 100))"
 else

@@ -76,6 +76,11 @@ if [ "$BACKEND" = kvm_pvm ]; then
 else
 	expect_out_match "^      asleep in HLT:  [0-9]+\.[0-9][0-9] exits to the monitor, 1\.00 KVM_INTERRUPT, [01]\.[0-9][0-9] HLT waits"
 fi
+# Part 9: the single-step exit of chapter 13, from the count --step reports.
+expect_out_has "9. chapter 13: one single-step exit"
+expect_out_match "^    [0-9]+ instructions stepped; --step less the plain run, per instruction: -?[0-9]+\.[0-9]+ us of CPU time"
+expect_out_match "^    one single-step exit is -?[0-9]+\.[0-9]+x one port I/O exit"
+expect_out_match "^  single step  -?[0-9]+\.[0-9]+x a port I/O exit"
 expect_out_has "skipped: no-such-qemu is not installed"
 expect_out_has "sudo apt-get install -y qemu-system-x86"
 end
