@@ -103,9 +103,12 @@ void vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 /* Chapter 05: start in real mode at cs:ip, the stack just below it. */
 /* KVM_SET_CPUID2 with all the host's KVM offers (KVM_GET_SUPPORTED_CPUID),
  * as chapter 08's vcpu_give_cpuid() does, with apic_id where CPUID reports
- * the APIC ID (leaf 1 EBX bits 31-24, leaves 0xb and 0x1f EDX) and the
- * "running on a hypervisor" bit (leaf 1 ECX bit 31) set, as chapter 15
- * explains. Long mode is there if the host has it. */
+ * the APIC ID (leaf 1 EBX bits 31-24, leaves 0xb and 0x1f EDX: Linux
+ * checks them against the MP table) and the "running on a hypervisor"
+ * bit (leaf 1 ECX bit 31: Linux then reads KVM's leaves at 0x40000000
+ * and uses kvmclock instead of calibrating its clocks against the PIT,
+ * which an emulated machine does badly), as chapter 15 explains. Long
+ * mode is there if the host has it. */
 void vcpu_set_cpuid(struct kvm *kvm, struct kvm_vcpu *vcpu, unsigned apic_id);
 void vcpu_setup_real_mode(struct kvm_vcpu *vcpu, uint16_t cs, uint16_t ip);
 

@@ -338,44 +338,6 @@ static uint8_t *read_file(const char *path, const char *what, size_t max, size_t
 
 /* ---- the vCPUs: CPUID and the 32-bit entry ------------------------------ */
 
-/* All the host's KVM offers, as chapter 08's vcpu_give_cpuid(), with each
- * vCPU's own APIC ID where CPUID reports it (leaf 1 EBX bits 31-24, the
- * x2APIC ID in leaves 0xb and 0x1f EDX): Linux checks them against the
- * MP table. */
-static void vcpu_cpuid(struct kvm *kvm, struct kvm_vcpu *vcpu, unsigned id)
-{
-	struct kvm_cpuid2 *cpuid = NULL;
-	uint32_t nent = 64;
-
-	for (;;) {
-		cpuid = realloc(cpuid, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
-		if (cpuid == NULL)
-			die(EXIT_KVM_ERROR, "out of memory for CPUID");
-		cpuid->nent = nent;
-		if (kvm_ioctl(kvm->fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-			break;
-		if (errno != E2BIG || nent >= 4096)
-			die(EXIT_KVM_ERROR, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
-		nent *= 2;
-	}
-	for (uint32_t i = 0; i < cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
-
-		if (e->function == 1) {
-			e->ebx = (e->ebx & 0x00ffffffu) | id << 24;
-			/* "Running on a hypervisor" (ECX bit 31), as QEMU says:
-			 * Linux then reads KVM's leaves at 0x40000000 and uses
-			 * kvmclock instead of calibrating its clocks against the
-			 * PIT, which an emulated machine does badly. */
-			e->ecx |= 1u << 31;
-		}
-		if (e->function == 0xb || e->function == 0x1f)
-			e->edx = id;
-	}
-	kvm_ioctl_or_die(vcpu->fd, KVM_SET_CPUID2, cpuid);
-	free(cpuid);
-}
-
 static void flat(struct kvm_segment *s, uint16_t selector, uint8_t type)
 {
 	*s = (struct kvm_segment){
@@ -738,7 +700,7 @@ int main(int argc, char **argv)
 	m.smp.idle = idle;
 	smp_init(&m.smp, &vm, opts.cpus, &m);
 	for (unsigned i = 0; i < opts.cpus; i++)
-		vcpu_cpuid(&kvm, &m.smp.cpu[i].vcpu, i);
+		vcpu_set_cpuid(&kvm, &m.smp.cpu[i].vcpu, i); /* chapter 08's, with APIC IDs: Linux checks them against the MP table */
 	enter_kernel(&m.smp.cpu[0].vcpu, m.ram, &k);
 	tty_make_raw();
 	fprintf(stderr, "%s: booting %s on %u vCPU%s; the console is COM1%s\n", progname,
