@@ -332,3 +332,51 @@ expect_err_has "the guest wrote 0 to the exit port 0xf4: exit status 0"
 expect_status 0
 expect_out_text "$GUEST_OUT"
 end
+
+session_monitor() {
+	echo "monitor regs"
+	# Past the climb to long mode (20 instructions), wherever the steps end.
+	echo "stepi 40"
+	echo "monitor regs"
+	echo "monitor nonsense"
+}
+
+extra monitor 10 "gdb's monitor regs: CR0, CR3, CR4 and EFER at the reset vector and in long mode, one line each time"
+gdb_run session_monitor
+# At reset CR0 holds CD, NW and ET; the climb adds PE and PG, CR3 the
+# guest's PML4, CR4.PAE, EFER.LME and LMA.
+expect_gdb_match '^cr0 0x60000010 cr3 0x0 cr4 0x0 efer 0x0$'
+expect_gdb_match "^cr0 0xe0000011 cr3 $(label pml4) cr4 0x20 efer 0x500\$"
+expect_gdb_match "^monitor: unknown command 'nonsense'; this stub knows: regs\$"
+expect_status 0
+expect_out_text "$GUEST_OUT"
+end
+
+extra step-from 10 "--step-from fib_done: no step line before it, the first at fib_done, the OUT at exit_now last; a bad address refused"
+run 13-debug --step-from "$FIB_DONE"
+expect_status 0
+expect_out_text "$GUEST_OUT"
+if [ -z "$TEST_SKIP" ]; then
+	if can_break; then
+		expect_err_match "^13-debug: --step-from $FIB_DONE: a breakpoint there \((an int3|a debug register)\), then single steps\$"
+	else
+		expect_err_has "13-debug: --step-from $FIB_DONE: this KVM stops at no breakpoint: single steps from the start, shown from there"
+	fi
+	grep '^step ' "$TMP_DIR/err" >"$TMP_DIR/steps"
+	steps=$(wc -l <"$TMP_DIR/steps")
+	[ "$steps" -ge 2 ] && [ "$steps" -le 20 ] || fail "$steps step lines: from fib_done to the exit there are a few"
+	head -n 1 "$TMP_DIR/steps" | grep -qx "step 1: $FIB_DONE: b0 0a" ||
+		fail "the first step line should be fib_done's mov al, 10: $(head -n 1 "$TMP_DIR/steps")"
+	tail -n 1 "$TMP_DIR/steps" | grep -qx "step $steps: $EXIT_NOW: OUT to the exit port, KVM_EXIT_IO before its single step" ||
+		fail "the last step line should be the OUT at exit_now ($EXIT_NOW): $(tail -n 1 "$TMP_DIR/steps")"
+	expect_err_has "13-debug: reached $FIB_DONE: single-stepping from here"
+	expect_err_has "13-debug: $steps instructions single-stepped from $FIB_DONE"
+fi
+run 13-debug --step-from nowhere
+expect_status 64
+expect_err_has "13-debug: --step-from: 'nowhere' is not an address"
+expect_err_lines 1
+run 13-debug --step-from "$FIB_DONE" --step
+expect_status 64
+expect_err_has "13-debug: --step-from with --step: give one or the other"
+end
