@@ -108,6 +108,11 @@ gdb_run() {
 		"$cmds"
 	} >"$TMP_DIR/session.gdb"
 	timeout -k 5 "$GDB_GUARD" gdb -batch -nx -x "$TMP_DIR/session.gdb" </dev/null >"$TMP_DIR/gdb" 2>&1
+	# gdb never got through: the program would wait for it to the end.
+	if ! grep -q 'gdb connected' "$TMP_DIR/err"; then
+		kill "$pid" 2>/dev/null
+		fail "gdb could not connect to 127.0.0.1:$port: $(grep -m 1 -i 'remote\|connect\|unreachable' "$TMP_DIR/gdb")"
+	fi
 	wait "$pid"
 	STATUS=$?
 	if { [ "$STATUS" -eq 124 ] || [ "$STATUS" -eq 137 ]; } &&
