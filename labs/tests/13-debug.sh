@@ -270,7 +270,13 @@ end
 
 session_exit() {
 	if can_break; then
+		# gdb leaves its breakpoints to the stub between stops, so
+		# exit_now's is put back by the stub's resume, not by gdb.
+		echo "set breakpoint always-inserted on"
+		echo "break fib_loop"
 		echo "break exit_now"
+		echo "continue"
+		echo "delete 1"
 		echo "continue"
 	else
 		# Still in real mode at the reset vector: exit_now's OUT (e6 f4)
@@ -284,6 +290,8 @@ session_exit() {
 
 graded 10 "gdb: at exit_now, set \$rax = 5 and continue: gdb sees the exit code 05, the monitor exits 5"
 gdb_run session_exit
+[ -z "$TEST_SKIP" ] && can_break &&
+	expect_gdb_match "^Breakpoint 2, $(gdb_addr "$EXIT_NOW") in exit_now \(\)\$"
 expect_gdb_match '^\$1 = 0$'
 expect_gdb_match '^\[Inferior 1 \(Remote target\) exited with code 05\]$'
 expect_status 5
