@@ -11,11 +11,11 @@
 # the program does on this one, and what this KVM must do is written down:
 #   kvm_pvm            int3 does not stop, debug-register breakpoints
 #                      stop, watchpoints do not stop (measured here)
-#   kvm_amd in the     none of the three stops: QEMU's TCG, under which
-#   emulated machine   it runs, gives an int3 no #BP intercept and honours
-#                      no debug register of a nested guest; single steps
-#                      stop, but some traps are lost, so one step line may
-#                      hold several instructions (measured there)
+#   kvm_amd in the     none of the three stops (measured there). The
+#   emulated machine   cause is most likely QEMU's TCG underneath, not
+#                      kvm_amd: it was not traced further. Single steps
+#                      stop, but some of their traps are lost, so one
+#                      step line may hold several instructions.
 #   kvm_amd, kvm_intel all three stop: KVM intercepts #BP and #DB and
 #   on hardware        loads DR0-DR7 (read in the sources, not run here)
 # A test of breakpoints checks them where the program's probe says they
