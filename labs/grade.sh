@@ -91,6 +91,7 @@ for asm in tests/guests/*.asm guest-asm/real/*.asm guest-asm/rom/*.asm; do
 	guests+=("${bin%.asm}.bin")
 done
 guests+=(build/tests/bad-exit-io.so) # preloaded by a test of lab 07
+guests+=(build/guests/rom/debug.elf) # the labels gdb loads in lab 13
 make -s --no-print-directory "${guests[@]}" >"$TMP_DIR/root-build" 2>&1 || {
 	echo "grade: cannot build the test guests in $ROOT:" >&2
 	head -n 20 "$TMP_DIR/root-build" >&2

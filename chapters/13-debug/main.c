@@ -131,11 +131,13 @@ static bool probe_one(struct kvm *kvm, uint32_t control, const uint64_t dr[8],
 	vm.mem[3 * 4 + 1] = 0x11;
 	vcpu_create(&vcpu, &vm, 0);
 	vcpu_setup_real_mode(&vcpu, 0, 0x1000);
+	// LAB BEGIN: the new request, on the scratch vCPU made above: copy dr[0..7] into debug.arch.debugreg (debug.control already holds control), then KVM_SET_GUEST_DEBUG with &debug on vcpu.fd and one KVM_RUN, both with kvm_ioctl() (not kvm_ioctl_or_die(): a KVM that refuses is an answer, "no"). stopped is true only if both returned 0 and the exit is KVM_EXIT_DEBUG with vcpu.run->debug.arch.exception equal to exception (BP_VECTOR for an int3, DB_VECTOR for a debug register); anything else (KVM_EXIT_HLT when the int3 went to the guest, KVM_EXIT_INTERNAL_ERROR, no stop at all) is false.
 	memcpy(debug.arch.debugreg, dr, sizeof(debug.arch.debugreg));
 	stopped = kvm_ioctl(vcpu.fd, KVM_SET_GUEST_DEBUG, &debug) == 0 &&
 		  kvm_ioctl(vcpu.fd, KVM_RUN, NULL) == 0 &&
 		  vcpu.run->exit_reason == KVM_EXIT_DEBUG &&
 		  vcpu.run->debug.arch.exception == exception;
+	// LAB END
 	vcpu_close(&vcpu);
 	vm_close(&vm);
 	return stopped;
@@ -147,6 +149,7 @@ static void probe(struct kvm *kvm, struct backend *b)
 	bool trace = kvm_trace;
 
 	kvm_trace = false;                /* the scratch VM's ioctls are not the run's */
+	// LAB BEGIN: three tries of probe_one(), one for each field of *b. b->sw_bp: control KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP, the debug registers none, with the int3, expecting BP_VECTOR. b->hw_bp: KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP, no int3, expecting DB_VECTOR, with fetch[0] (DR0) = 0x1002, the address of the mov, and fetch[7] (DR7) = L0 (bit 0) | DR7_GE, R/W0 and LEN0 left 00 (an instruction fetch). b->watch: the same control, no int3, DB_VECTOR, with write[1] (DR1) = 0x2000, the byte the mov writes, and write[7] = L1 (bit 2) | R/W1 = 01 (a write: bit 20) | DR7_GE, LEN1 00 (1 byte).
 	fetch[0] = 0x1002;                /* DR0: the mov's address */
 	fetch[7] = 1u << 0 | DR7_GE;      /* L0, R/W0 = 00 (fetch), LEN0 = 00 */
 	write[1] = 0x2000;                /* DR1: the byte the mov writes */
@@ -157,6 +160,7 @@ static void probe(struct kvm *kvm, struct backend *b)
 			     false, DB_VECTOR);
 	b->watch = probe_one(kvm, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP, write,
 			     false, DB_VECTOR);
+	// LAB END
 	kvm_trace = trace;
 }
 // ANCHOR_END: probe
@@ -260,6 +264,7 @@ static void set_guest_debug(struct machine *m)
 	uint64_t dr7 = 0;
 	bool int3s = false;
 
+	// LAB BEGIN: fill debug and hand it to KVM. For each entry of m->bp[] that is used and planted: an int3 (b->dr < 0) only needs KVM_GUESTDBG_USE_SW_BP in debug.control; a debug register n = b->dr gets debug.arch.debugreg[n] = b->addr and, in DR7, its enable bit L (bit 2n), its R/W field at bit 16 + 4n (00 an instruction fetch, for GDB_BP_SW and GDB_BP_HW; 01 a write, GDB_WATCH_WRITE; 11 a read or write, GDB_WATCH_ACCESS) and its LEN field at bit 18 + 4n (b->len 1: 00, 2: 01, 4: 11, 8: 10). If any register is armed: KVM_GUESTDBG_USE_HW_BP and debugreg[7] = DR7 | DR7_GE. If m->single_step or m->stepping_over: KVM_GUESTDBG_SINGLESTEP. Then KVM_SET_GUEST_DEBUG on m->vcpu->fd with kvm_ioctl_or_die(). Every call says all of it again: what is not in debug is turned off.
 	for (int i = 0; i < MAX_BPS; i++) {
 		struct bp *b = &m->bp[i];
 
@@ -287,6 +292,7 @@ static void set_guest_debug(struct machine *m)
 	if (m->single_step || m->stepping_over)
 		debug.control |= KVM_GUESTDBG_SINGLESTEP;
 	kvm_ioctl_or_die(m->vcpu->fd, KVM_SET_GUEST_DEBUG, &debug);
+	// LAB END
 }
 // ANCHOR_END: set-guest-debug
 
@@ -297,6 +303,7 @@ static bool plant(struct machine *m, struct bp *b)
 {
 	uint8_t int3 = INT3;
 
+	// LAB BEGIN: put b into effect, once: if b->planted already, return true. An int3 (b->dr < 0): read the guest's byte at b->addr into b->saved, then write INT3 there, both with guest_copy() (a linear address; it writes the ROM too); return false if either fails. A debug register needs nothing here: set_guest_debug() arms it. Then set b->planted and return true.
 	if (b->planted)
 		return true;
 	if (b->dr < 0) {
@@ -306,16 +313,19 @@ static bool plant(struct machine *m, struct bp *b)
 	}
 	b->planted = true;
 	return true;
+	// LAB END
 }
 
 /* Take it out of effect: the original byte back, or the register free. */
 static void lift(struct machine *m, struct bp *b)
 {
+	// LAB BEGIN: undo plant(): nothing if b is not planted; for an int3 (b->dr < 0), write b->saved back at b->addr with guest_copy(); then clear b->planted.
 	if (!b->planted)
 		return;
 	if (b->dr < 0)
 		guest_copy(m, b->addr, &b->saved, 1, true);
 	b->planted = false;
+	// LAB END
 }
 // ANCHOR_END: plant
 
@@ -663,8 +673,10 @@ static int serve(struct machine *m, const char *why)
 		case GDB_CONTINUE:
 		case GDB_STEP: {
 			struct kvm_regs r;
-			struct kvm_sregs sr;
 			bool step = m->gdb.framer.buf[0] == 's';
+
+			// LAB BEGIN: gdb's c or s: resume the guest. If gdb gave an address (m->gdb.resume_at), the vCPU's RIP becomes m->gdb.resume_addr (vcpu_regs_get(), vcpu_regs_set()). m->single_step is true for s (step says which), false for c. If a breakpoint stands at the guest's linear RIP (bp_at(), CS base + RIP from vcpu_sregs_get()), one step must pass it with every breakpoint out: m->single_step false, m->stepping_over true, m->step_then_stop = step; otherwise every breakpoint goes back into effect (plant_all()). KVM is told (set_guest_debug()), and serve() returns -1: the vCPU's thread goes back into KVM_RUN, and the next stop (debug_exit()) sends gdb its reply.
+			struct kvm_sregs sr;
 
 			vcpu_regs_get(m->vcpu, &r);
 			if (m->gdb.resume_at) {
@@ -685,6 +697,7 @@ static int serve(struct machine *m, const char *why)
 			}
 			set_guest_debug(m);
 			return -1;
+			// LAB END
 		}
 		case GDB_KILL:
 			fprintf(stderr, "%s: gdb killed the guest: exit status %d\n", progname,
@@ -752,6 +765,7 @@ static int debug_exit(struct machine *m)
 	char why[64];
 	struct bp *hit = NULL;
 
+	// LAB BEGIN: KVM_EXIT_DEBUG: d->exception is DB_VECTOR (a single step or a debug register) or BP_VECTOR (an int3), d->pc the linear RIP, d->dr6 why. First, if m->stepping_over: the one step past a breakpoint is done: clear it, plant_all(), set_guest_debug(); unless m->step_then_stop or --step (m->opts->step), return -1 (go on), else clear m->step_then_stop and carry on below. The breakpoint hit: for DB_VECTOR without DR6_BS in d->dr6, the used entry of m->bp[] with a debug register (dr >= 0) whose bit (1 << dr) is set in DR6; for BP_VECTOR, bp_at(m, d->pc); else none. With gdb (m->attached): return serve(m, why) with why "T05watch:ADDR;" or "T05awatch:ADDR;" (ADDR the entry's address in hex) for a GDB_WATCH_WRITE or GDB_WATCH_ACCESS entry, "T05swbreak:;" for GDB_BP_SW, "T05hwbreak:;" for GDB_BP_HW, "S05" for none. Without gdb: with --step, step_line(m, d->pc), and return -1 if no breakpoint was hit. A breakpoint hit (--breakpoint): show_regs_line(m, d->pc), count it in m->stops, lift_all(), set m->stepping_over (m->step_then_stop false), set_guest_debug(), return -1: the next stop is one instruction on, every breakpoint out of the way. An int3 that is no breakpoint of ours: warn "the guest ran an int3 at 0xADDR that is not a breakpoint of this program" and return EXIT_CRASHED. Any other stop: return -1.
 	if (m->stepping_over) {           /* the step past a breakpoint is done */
 		m->stepping_over = false;
 		plant_all(m);
@@ -798,6 +812,7 @@ static int debug_exit(struct machine *m)
 		return EXIT_CRASHED;
 	}
 	return -1;
+	// LAB END
 }
 // ANCHOR_END: debug-exit
 
