@@ -40,11 +40,10 @@ weight() {
 	80-bench.sh) echo 115 ;;
 	80-crosscheck.sh) echo 100 ;;
 	59-linux.sh) echo 90 ;;
-	60-faults.sh) echo 90 ;;
+	60-faults.sh) echo 130 ;; # with 61-no-root.sh, which goes with it
 	70-labs.sh) echo 85 ;;
 	58-smp.sh) echo 65 ;;
 	59-debug.sh) echo 60 ;;
-	61-no-root.sh) echo 40 ;;
 	57-irqchip.sh) echo 30 ;;
 	56-interrupts.sh) echo 20 ;;
 	55-mmio.sh | 80-stats.sh) echo 17 ;;
@@ -52,11 +51,18 @@ weight() {
 	*) echo 5 ;;
 	esac
 }
-files=$(for f in ${TEST_FILES:-tests/cases/*.sh}; do echo "$(weight "$f") $f"; done |
-	sort -k1,1nr -k2 | awk '{ print $2 }')
+# 61-no-root.sh uses 60-faults.sh's fixtures: it goes where that goes.
+all_files=${TEST_FILES:-$(echo tests/cases/*.sh)}
+together=0
+case " $all_files " in *"/60-faults.sh "*) case " $all_files " in *"/61-no-root.sh "*) together=1 ;; esac ;; esac
+files=$(for f in $all_files; do
+	[ "$together" = 1 ] && case $f in */61-no-root.sh) continue ;; esac
+	echo "$(weight "$f") $f"
+done | sort -k1,1nr -k2 | awk '{ print $2 }')
 shard_files() { # shard_files K: the files of shard K (1-based)
-	echo "$files" | awk -v k="$1" -v n="$shards" '
-		{ i = (NR - 1) % (2 * n); s = i < n ? i + 1 : 2 * n - i; if (s == k) print }' |
+	echo "$files" | awk -v k="$1" -v n="$shards" -v together="$together" '
+		{ i = (NR - 1) % (2 * n); s = i < n ? i + 1 : 2 * n - i; if (s == k) print }
+		s == k && together && /\/60-faults\.sh$/ { f = $0; sub(/60-faults\.sh$/, "61-no-root.sh", f); print f }' |
 		sort | tr '\n' ' ' # each machine runs its files in the usual order
 }
 
