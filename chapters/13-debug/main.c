@@ -426,6 +426,16 @@ static struct bp *bp_at(struct machine *m, uint64_t pc)
 /* ---- registers, in gdb's layout ---------------------------------------- */
 
 // ANCHOR: registers
+/* What gdb is given as RIP: the linear address of the next instruction,
+ * CS's base plus RIP, which is what its breakpoints and its "x/i $pc"
+ * mean. In 64-bit mode the base is not used (it is 0 here anyway); in
+ * real mode it is CS * 16, and RIP alone (IP) would be an offset that
+ * matches no breakpoint gdb has set. */
+static uint64_t pc_base(const struct kvm_sregs *s)
+{
+	return s->cs.l && (s->efer & X86_EFER_LMA) ? 0 : s->cs.base;
+}
+
 static void get_regs(void *ctx, uint8_t out[GDB_REGS_BYTES])
 {
 	struct machine *m = ctx;
@@ -445,7 +455,7 @@ static void get_regs(void *ctx, uint8_t out[GDB_REGS_BYTES])
 		for (unsigned n = 0; n < 16; n++)
 			gdb_reg_put(out, GDB_RAX + n, v[n]);
 	}
-	gdb_reg_put(out, GDB_RIP, r.rip);
+	gdb_reg_put(out, GDB_RIP, pc_base(&s) + r.rip);
 	gdb_reg_put(out, GDB_EFLAGS, r.rflags);
 	gdb_reg_put(out, GDB_CS, s.cs.selector);
 	gdb_reg_put(out, GDB_SS, s.ss.selector);
@@ -480,6 +490,7 @@ static bool set_regs(void *ctx, const uint8_t in[GDB_REGS_BYTES])
 	struct machine *m = ctx;
 	uint8_t now[GDB_REGS_BYTES];
 	struct kvm_regs r;
+	struct kvm_sregs s;
 	struct kvm_fpu f;
 
 	get_regs(ctx, now);
@@ -507,7 +518,8 @@ static bool set_regs(void *ctx, const uint8_t in[GDB_REGS_BYTES])
 	r.r13 = gdb_reg_get(in, GDB_R8 + 5);
 	r.r14 = gdb_reg_get(in, GDB_R8 + 6);
 	r.r15 = gdb_reg_get(in, GDB_R15);
-	r.rip = gdb_reg_get(in, GDB_RIP);
+	vcpu_sregs_get(m->vcpu, &s);
+	r.rip = gdb_reg_get(in, GDB_RIP) - pc_base(&s);
 	r.rflags = (r.rflags & ~0xffffffffull) | gdb_reg_get(in, GDB_EFLAGS) | X86_RFLAGS_FIXED;
 	vcpu_regs_set(m->vcpu, &r);
 	if (memcmp(in + gdb_reg_offset(GDB_ST0), now + gdb_reg_offset(GDB_ST0),
@@ -679,13 +691,13 @@ static int serve(struct machine *m, const char *why)
 			struct kvm_sregs sr;
 
 			vcpu_regs_get(m->vcpu, &r);
-			if (m->gdb.resume_at) {
-				r.rip = m->gdb.resume_addr;
+			vcpu_sregs_get(m->vcpu, &sr);
+			if (m->gdb.resume_at) {       /* a linear address, as gdb's RIP */
+				r.rip = m->gdb.resume_addr - pc_base(&sr);
 				vcpu_regs_set(m->vcpu, &r);
 			}
-			vcpu_sregs_get(m->vcpu, &sr);
 			m->single_step = step;
-			if (bp_at(m, sr.cs.base + r.rip)) {
+			if (bp_at(m, pc_base(&sr) + r.rip)) {
 				/* A breakpoint where the guest stands (gdb keeps
 				 * them in when told to): one step with none in,
 				 * then all of them, then on as asked. */
