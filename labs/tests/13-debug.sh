@@ -257,9 +257,10 @@ if [ -z "$TEST_SKIP" ] && can_break; then
 	expect_gdb_match '^0x500:[[:space:]]+0x0000000000000001[[:space:]]+0x0000000000000000$'
 	expect_gdb_match "^rip +$(printf '0x%x' $((FIB_LOOP + 8))) +$(printf '0x%x' $((FIB_LOOP + 8))) <fib_loop\+8>\$"
 elif [ -z "$TEST_SKIP" ]; then
-	# Real mode: gdb's rip is the offset in CS, whose base is 0xf0000.
-	expect_gdb_match '^rip +0xfff0 +0xfff0$'
-	expect_gdb_match "^rip +$(printf '0x%x' $((START16 - 0xf0000))) +"
+	# Real mode: gdb's rip is the linear PC, CS base + IP (0xffff0000 +
+	# 0xfff0 at the reset vector, 0xf0000 + IP in the ROM below 1 MiB).
+	expect_gdb_match '^rip +0xfffffff0 +0xfffffff0$'
+	expect_gdb_match "^rip +$(printf '0x%x' $((START16))) +"
 	expect_gdb_match "^$START16 <start16>:[[:space:]]+0xfa\$"
 	expect_gdb_match '^\$1 = 0x1234$'
 	expect_gdb_match '^0x500:[[:space:]]+0x0000000000000000[[:space:]]+0x0000000000000000$'
