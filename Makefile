@@ -30,7 +30,8 @@ BUILD ?= build
 
 # SAN=1 builds a second tree with the sanitizers, for the test suite.
 # TSAN=1 builds a third with ThreadSanitizer, for the chapters that run
-# threads (make TSAN=1 threaded: those programs and the test guests only).
+# threads (make TSAN=1 threaded: those programs, the test guests and chapter
+# 13's guest symbols only).
 ifeq ($(SAN),1)
 BUILD := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -156,7 +157,7 @@ all: programs $(GUEST_BINS) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(B
 
 programs: $(PROGRAMS)
 
-threaded: $(THREADED_CHAPTERS:%=$(BUILD)/bin/%) $(TEST_GUEST_BINS)
+threaded: $(THREADED_CHAPTERS:%=$(BUILD)/bin/%) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS)
 
 # Installs nasm or gcc if they are missing, or says how to.
 require:

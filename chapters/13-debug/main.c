@@ -367,9 +367,12 @@ static int breakpoint(void *ctx, bool insert, unsigned type, uint64_t addr, unsi
 		return 0;                 /* there already */
 	if (type == GDB_WATCH_READ)
 		return 1;                 /* x86 debug registers watch writes, or all accesses */
-	if ((data && !m->backend.watch) || (type == GDB_BP_HW && !m->backend.hw_bp) ||
-	    (type == GDB_BP_SW && !m->backend.sw_bp && !m->backend.hw_bp))
+	if ((data && !m->backend.watch) || (type == GDB_BP_HW && !m->backend.hw_bp))
 		return 1;
+	/* Not "unsupported" for an int3: gdb would then write one itself,
+	 * and this KVM would hand it to the guest. */
+	if (type == GDB_BP_SW && !m->backend.sw_bp && !m->backend.hw_bp)
+		return -1;
 	if (data && ((kind != 1 && kind != 2 && kind != 4 && kind != 8) || addr % kind))
 		return -1;                /* a debug register covers an aligned 1, 2, 4 or 8 */
 	for (int i = 0; i < MAX_BPS && b == NULL; i++)
@@ -898,11 +901,19 @@ int main(int argc, char **argv)
 	/* The first instruction's address: the reset vector. */
 	m.last_pc = 0xfffffff0u;
 	for (unsigned i = 0; i < opts.breakpoints; i++) {
-		int done = breakpoint(&m, true, GDB_BP_SW, opts.breakpoint[i], 1);
+		uint8_t byte;
+		int done;
 
+		/* A debug register would take any address: refuse one where
+		 * the guest has no memory, as an int3 must. */
+		if (!guest_copy(&m, opts.breakpoint[i], &byte, 1, false))
+			die(EXIT_USAGE, "--breakpoint 0x%llx: no guest memory there",
+			    (unsigned long long)opts.breakpoint[i]);
+		done = breakpoint(&m, true, GDB_BP_SW, opts.breakpoint[i], 1);
 		if (done != 0)
 			die(EXIT_USAGE, "--breakpoint 0x%llx: %s", (unsigned long long)opts.breakpoint[i],
-			    done > 0 ? "this KVM stops at neither an int3 nor a debug register" :
+			    !m.backend.sw_bp && !m.backend.hw_bp ?
+			    "this KVM stops at neither an int3 nor a debug register" :
 			    "no guest memory there, or no debug register left");
 		fprintf(stderr, "%s: breakpoint at 0x%llx (%s)\n", progname,
 			(unsigned long long)opts.breakpoint[i],
