@@ -45,8 +45,10 @@ DBG_FIB=$(dbg_addr fib_loop)
 DBG_EXIT=$(dbg_addr exit_now)
 DBG_EXPECTED=tests/expected/13-debug.out
 # Under the emulated machine everything is slower: give a reply longer.
-DBG_WAIT=2
-[ -n "${KVM_STEPS_VM:-}" ] && DBG_WAIT=10
+# And a run driven by gdb longer (watch by single-stepping takes about
+# 700 of gdb's round trips): the guard of each, past TIMEOUT_GUARD there.
+DBG_WAIT=2 DBG_GUARD=$TIMEOUT_GUARD
+[ -n "${KVM_STEPS_VM:-}" ] && DBG_WAIT=10 DBG_GUARD=240
 
 begin "debug: the guest's map names start16, long_start, fib_loop and exit_now"
 for dbg_label in start16 long_start fib_loop exit_now; do
@@ -92,7 +94,7 @@ end
 
 begin "debug: --step: one line per instruction from the reset vector to the OUT at exit_now, the guest's output and status unchanged"
 needs_kvm
-run 13-debug --step
+TIMEOUT_GUARD=$DBG_GUARD run 13-debug --step
 expect_status 0
 expect_out "$DBG_EXPECTED"
 if [ -z "$TEST_SKIP" ]; then
@@ -197,10 +199,10 @@ dbg_start() {
 	local i
 	dbg_port
 	RAN="$BIN/13-debug --gdb $DBG_PORT $*"
-	timeout -v -k 5 "$TIMEOUT_GUARD" "$BIN/13-debug" --gdb "$DBG_PORT" "$@" </dev/null \
+	timeout -v -k 5 "$DBG_GUARD" "$BIN/13-debug" --gdb "$DBG_PORT" "$@" </dev/null \
 		>"$TMP_DIR/out" 2>"$TMP_DIR/err" &
 	DBG_PID=$!
-	for ((i = 0; i < TIMEOUT_GUARD * 20; i++)); do
+	for ((i = 0; i < DBG_GUARD * 20; i++)); do
 		grep -q "waiting for gdb on 127.0.0.1:$DBG_PORT " "$TMP_DIR/err" && return 0
 		kill -0 "$DBG_PID" 2>/dev/null || break
 		sleep 0.05
@@ -212,12 +214,17 @@ $(cat "$TMP_DIR/err")"
 
 dbg_finish() {
 	[ -n "$TEST_SKIP" ] && return 0
+	# A monitor nobody reached waits for ever: say so, and end it.
+	if ! grep -q "^13-debug: gdb connected" "$TMP_DIR/err" && kill -0 "$DBG_PID" 2>/dev/null; then
+		fail "no client reached 127.0.0.1:$DBG_PORT (see gdb's output, or the connect above); the monitor was stopped"
+		kill "$DBG_PID" 2>/dev/null
+	fi
 	wait "$DBG_PID"
 	STATUS=$?
 	if { [ "$STATUS" -eq 124 ] || [ "$STATUS" -eq 137 ]; } &&
 		grep -q '^timeout: sending signal' "$TMP_DIR/err"; then
 		sed -i '/^timeout: sending signal/d' "$TMP_DIR/err"
-		fail "13-debug --gdb did not finish within $TIMEOUT_GUARD s: it hung and was stopped"
+		fail "13-debug --gdb did not finish within $DBG_GUARD s: it hung and was stopped"
 	fi
 	{ OUT=$(<"$TMP_DIR/out"); } 2>/dev/null
 	{ ERR=$(<"$TMP_DIR/err"); } 2>/dev/null
@@ -238,7 +245,7 @@ dbg_wait_err() {
 # to the monitor, each argument one -ex command; its output in GDB_OUT.
 # (--foreground: a SIGINT for gdb must reach gdb alone, and once.)
 dbg_gdb_args() {
-	DBG_GDB=(timeout --foreground -k 5 "$TIMEOUT_GUARD" gdb -batch -nx -ex "set pagination off"
+	DBG_GDB=(timeout --foreground -k 5 "$DBG_GUARD" gdb -batch -nx -ex "set pagination off"
 		-ex "file $DBG_ELF" -ex "target remote 127.0.0.1:$DBG_PORT")
 	local c
 	for c in "$@"; do
@@ -263,16 +270,21 @@ expect_gdb_lacks() {
 $GDB_OUT" ;; esac
 }
 
-# gdb is a tool the tests need, as nasm is one the build needs.
-DBG_NO_GDB=""
-tools/require.sh gdb 2>"$TMP_DIR/require" || DBG_NO_GDB=$(cat "$TMP_DIR/require")
-
-# dbg_gdb_test NAME: begin a test that needs KVM and gdb.
+# dbg_gdb_test NAME: begin a test that needs KVM and gdb; false if it is
+# not to run. gdb is a tool these tests need, as nasm is one the build
+# needs: tools/require.sh installs it (once, for the first test that
+# runs), or its one line says how, and each gdb test fails with it.
+DBG_GDB_CHECKED="" DBG_NO_GDB=""
 dbg_gdb_test() {
 	begin "debug: gdb: $1"
 	needs_kvm
-	[ -z "$TEST_SKIP" ] && [ -n "$DBG_NO_GDB" ] && fail "gdb is needed and missing: $DBG_NO_GDB"
-	[ -z "$TEST_SKIP" ] && [ -z "$DBG_NO_GDB" ]
+	[ -n "$TEST_SKIP" ] && return 1
+	if [ -z "$DBG_GDB_CHECKED" ]; then
+		DBG_GDB_CHECKED=1
+		tools/require.sh gdb 2>"$TMP_DIR/require" || DBG_NO_GDB=$(cat "$TMP_DIR/require")
+	fi
+	[ -n "$DBG_NO_GDB" ] && fail "gdb is needed and missing: $DBG_NO_GDB"
+	[ -z "$DBG_NO_GDB" ]
 }
 
 # ---- real gdb ---------------------------------------------------------------
