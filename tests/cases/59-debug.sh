@@ -16,7 +16,8 @@
 # build/tsan (tests/run.sh runs the files that carry this line there).
 #
 # What depends on the backend ($BACKEND), as the probe line says it:
-#   kvm_pvm  int3 does not stop (KVM_EXIT_INTERNAL_ERROR under USE_SW_BP),
+#   kvm_pvm  int3 does not stop (under USE_SW_BP the #BP goes to the
+#            guest: in the probe its own handler ran, KVM_EXIT_HLT),
 #            debug-register breakpoints stop, watchpoints do not stop:
 #            breakpoints are debug registers, gdb's watch is its own
 #            single-stepping (set can-use-hw-watchpoints 0)
