@@ -30,7 +30,8 @@ BUILD ?= build
 
 # SAN=1 builds a second tree with the sanitizers, for the test suite.
 # TSAN=1 builds a third with ThreadSanitizer, for the chapters that run
-# threads (make TSAN=1 threaded: those programs and the test guests only).
+# threads (make TSAN=1 threaded: those programs, the test guests and chapter
+# 13's guest symbols only).
 ifeq ($(SAN),1)
 BUILD := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -133,6 +134,9 @@ BAD_EXIT_IO := $(BUILD)/tests/bad-exit-io.so
 # Chapter 09's tests of a KVM that lacks a capability (tests/capless/).
 CAPLESS := $(BUILD)/tests/capless.so
 FUZZ_GEN := $(BUILD)/tests/fuzz-gen
+# make fuzz FUZZ_PROGRAM=13-debug: packet streams into chapter 13's GDB
+# stub, linked with common/gdb.o (and the sanitizers, in build/san).
+FUZZ_GDB := $(BUILD)/tests/fuzz-gdb
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts,
 # chapter 09's write guests, chapter 10's tick guests and the kick timer of
 # chapter 12.
@@ -152,11 +156,11 @@ BENCH_BINS := $(BUILD)/bench/kick $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .DELETE_ON_ERROR:
 
 all: programs $(GUEST_BINS) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN) \
-	$(BAD_EXIT_IO) $(CAPLESS)
+	$(FUZZ_GDB) $(BAD_EXIT_IO) $(CAPLESS)
 
 programs: $(PROGRAMS)
 
-threaded: $(THREADED_CHAPTERS:%=$(BUILD)/bin/%) $(TEST_GUEST_BINS)
+threaded: $(THREADED_CHAPTERS:%=$(BUILD)/bin/%) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS)
 
 # Installs nasm or gcc if they are missing, or says how to.
 require:
@@ -268,9 +272,14 @@ $(FUZZ_GEN): tests/fuzz/fuzz-gen.c | require
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) -std=c11 $(WARNINGS) $(CFLAGS) -o $@ $<
 
+$(FUZZ_GDB): tests/fuzz/fuzz-gdb.c $(BUILD)/obj/common/gdb.o common/gdb.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/common/gdb.o
+
 # make fuzz SEED=1 COUNT=10000 [FUZZ_TIMEOUT=0.2] [FUZZ_PROGRAM=08-long-mode]:
 # random guests through the sanitized chapter 07 (or another); failures
-# are kept in build/fuzz-failures/.
+# are kept in build/fuzz-failures/. FUZZ_PROGRAM=13-debug: COUNT packet
+# streams into its GDB stub, and a few over its socket.
 SEED ?= 1
 COUNT ?= 1000
 FUZZ_TIMEOUT ?= 0.2

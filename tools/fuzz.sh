@@ -19,6 +19,14 @@
 # and the two lines of a layout, or with status 66 (a kernel or initramfs
 # refused) or 64 (a command line longer than the header allows) and
 # exactly one line; anything else is a bug.
+# 13-debug gets byte streams for its GDB stub instead: COUNT random and
+# mutated packet streams into the framer and gdb_handle() with a fake
+# target, in one process (BUILD/tests/fuzz-gdb, tests/fuzz/fuzz-gdb.c:
+# under ASan and UBSan in build/san, checking every reply's framing and
+# checksum and every request made of the target), then FUZZ_GDB_SOCKET
+# (default 5) streams over the socket to 13-debug --gdb, made of what
+# cannot change the guest: each run must end with the guest's own output
+# and status 0, as if no debugger had been there.
 set -u
 prog=${FUZZ_PROGRAM:-07-io-exits}
 
@@ -111,6 +119,84 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/kvm-steps-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
 [ -x "$build/bin/$prog" ] || { echo "fuzz: no program $build/bin/$prog: give FUZZ_PROGRAM=07-io-exits or another chapter that runs guests" >&2; exit 64; }
+if [ "$prog" = 13-debug ]; then
+	[ -x "$build/tests/fuzz-gdb" ] || { echo "fuzz: no $build/tests/fuzz-gdb: make it first (make SAN=1 all)" >&2; exit 64; }
+	expected=$(cd "$(dirname "$0")/.." && pwd)/tests/expected/13-debug.out
+	sockets=${FUZZ_GDB_SOCKET:-5}
+	started=$(date +%s)
+	echo "fuzz: $count packet streams of seed $seed through the GDB stub ($build/tests/fuzz-gdb), then $sockets over the socket through $build/bin/$prog --gdb"
+	mkdir -p "$faildir"
+	"$build/tests/fuzz-gdb" "$seed" 0 "$count" "$faildir" >"$work/stub" 2>&1
+	status=$?
+	cat "$work/stub"
+	failed=0
+	if [ "$status" -ne 0 ] || grep -q -e 'runtime error:' -e 'Sanitizer' "$work/stub"; then
+		echo "fuzz: the stub failed on some streams (status $status): see above"
+		failed=1
+	fi
+	for ((n = 0; n < sockets; n++)); do
+		"$build/tests/fuzz-gdb" --socket "$seed" "$n" >"$work/stream" || exit 2
+		port=""
+		for ((i = 0; i < 20; i++)); do
+			port=$((20000 + RANDOM % 40000))
+			(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+		done
+		timeout -s KILL 60 "$build/bin/$prog" --gdb "$port" --timeout 20 </dev/null \
+			>"$work/out" 2>"$work/err" &
+		monitor=$!
+		for ((i = 0; i < 600; i++)); do
+			grep -q "waiting for gdb on 127.0.0.1:$port " "$work/err" && break
+			kill -0 "$monitor" 2>/dev/null || break
+			sleep 0.05
+		done
+		# The replies are not read: a client that closes with replies
+		# unread, or that stops reading, is one more thing the monitor
+		# must take (it detaches, and the guest runs on). Only this
+		# shell holds the socket, so closing it ends the connection.
+		if exec {sock}<>"/dev/tcp/127.0.0.1/$port"; then
+			cat "$work/stream" >&"$sock" 2>/dev/null
+			exec {sock}>&-
+		fi
+		wait "$monitor"
+		status=$?
+		# how the debugger left, for the summary
+		case $(cat "$work/err") in
+		*"gdb detached:"*) echo detached ;;
+		*"gdb closed the connection:"*) echo closed ;;
+		*"the connection to gdb failed:"*) echo reset ;;
+		*"gdb stopped reading:"*) echo stopped-reading ;;
+		*"bad checksums in a row"*) echo bad-checksums ;;
+		*) echo attached-to-the-end ;;
+		esac >>"$work/kinds"
+		why=""
+		if grep -q -e 'runtime error:' -e 'Sanitizer' "$work/err"; then
+			why="a sanitizer reported"
+		elif [ "$status" -ne 0 ]; then
+			why="status $status, not 0"
+		elif ! cmp -s "$expected" "$work/out"; then
+			why="the guest's output is not tests/expected/13-debug.out"
+		fi
+		if [ -n "$why" ]; then
+			failed=1
+			cp "$work/stream" "$faildir/gdb-socket-seed$seed-$n.bin"
+			{
+				echo "socket stream $n of seed $seed: $why"
+				echo "replay: $build/bin/$prog --gdb 1234 & then send $faildir/gdb-socket-seed$seed-$n.bin to 127.0.0.1:1234"
+				echo "        (remade by: $build/tests/fuzz-gdb --socket $seed $n)"
+				echo "status: $status"
+				echo "standard error:"
+				cat "$work/err"
+			} >"$faildir/gdb-socket-seed$seed-$n.txt"
+			echo "fuzz: socket stream $n FAILED: $why ($faildir/gdb-socket-seed$seed-$n.txt)"
+		fi
+	done
+	summary=$(sort "$work/kinds" 2>/dev/null | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
+	echo "fuzz: $count streams and $sockets socket runs in $(( $(date +%s) - started )) s${summary:+; the socket runs: $summary}"
+	[ "$failed" -eq 0 ] || exit 1
+	echo "fuzz: no crash, no sanitizer report, no hang, every status as reported"
+	exit 0
+fi
+
 # Chapter 09 runs ROM images: the same random code, with MMIO pieces and a
 # reset vector at the end (tests/fuzz/fuzz-gen.c, "rom"); chapter 10 runs
 # ROM images with PIC and PIT pieces too ("irq"). Chapter 15 reads kernel

@@ -6,6 +6,7 @@ FAULTS_TABLE=tests/faults.md
 FAULTS_UID=$(id -u nobody 2>/dev/null || echo 65534)
 FAULTS_GID=$(id -g nobody 2>/dev/null || echo 65534)
 FAULTS_FRAGMENT_RE='^[^`]*`([^`]*)`(.*)$'
+FAULTS_PORT="" # a row's {port}, chosen for the rows that name it
 
 # The fixtures every row may name: {tmp}, {guests}, {kvm}. Made once per
 # suite, in a directory the unprivileged user can reach.
@@ -64,7 +65,35 @@ faults_expand() {
 	word=${word//\{guests\}/$FT/guests}
 	word=${word//\{kvm\}/$FAULTS_KVM}
 	word=${word//\{kvm-denied\}/$FAULTS_KVM_DENIED}
+	word=${word//\{port\}/$FAULTS_PORT}
 	printf '%s' "$word"
+}
+
+# A TCP port nothing listens on, for a row's {port} (chapter 13's --gdb).
+faults_port() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		FAULTS_PORT=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$FAULTS_PORT") 2>/dev/null || return 0
+	done
+}
+
+# stdin "gdb: `BYTES`": the program runs with standard input /dev/null;
+# once it listens on {port}, a client connects, sends BYTES and closes.
+faults_gdb_client() {
+	local pid i fd
+	"${FAULTS_CMD[@]}" </dev/null &
+	pid=$!
+	for ((i = 0; i < TIMEOUT_GUARD * 20; i++)); do
+		grep -q "waiting for gdb on 127.0.0.1:$FAULTS_PORT " "$TMP_DIR/err" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if exec {fd}<>"/dev/tcp/127.0.0.1/$FAULTS_PORT"; then
+		printf "$(<"$TMP_DIR/faults-in")" >&"$fd" 2>/dev/null
+		exec {fd}>&-
+	fi
+	wait "$pid"
 }
 
 # The backquoted texts of a cell, into FRAGS; FRAG_MODE is "any" when they
@@ -81,6 +110,7 @@ faults_fragments() {
 
 faults_with_stdin() {
 	case $1 in
+	"gdb: "*) faults_gdb_client ;;
 	closed) "${FAULTS_CMD[@]}" <&- ;;
 	/dev/null) "${FAULTS_CMD[@]}" </dev/null ;;
 	*) "${FAULTS_CMD[@]}" <"$TMP_DIR/faults-in" ;;
@@ -119,6 +149,8 @@ faults_row() {
 	begin "faults: $name"
 	case $status in 64 | 69) ;; *) needs_kvm ;; esac
 	[ -n "$TEST_SKIP" ] && { end; return; }
+	[[ $command == *"{port}"* ]] && faults_port
+	case $stdin in "gdb: "*) [ "$stdout" = captured ] || fail "a gdb: row must capture stdout" ;; esac
 
 	faults_fragments "$command"
 	[ "${#FRAGS[@]}" -eq 1 ] || { fail "the command must be one \`...\`: $command"; end; return; }
@@ -145,6 +177,7 @@ faults_row() {
 	FAULTS_CMD=(timeout -k 5 "$TIMEOUT_GUARD" "${FAULTS_CMD[@]}")
 	case $stdin in
 	closed | /dev/null) ;;
+	"gdb: "*) faults_fragments "$stdin"; printf '%s' "${FRAGS[0]:-}" >"$TMP_DIR/faults-in" ;;
 	*) faults_fragments "$stdin"; printf "${FRAGS[0]:-}" >"$TMP_DIR/faults-in" ;;
 	esac
 

@@ -6,9 +6,14 @@
 # of seed FUZZ_SEED (default: 1); 20 of each in the emulated AMD machine,
 # where 120 took 207 s under TCG. FUZZ_BZIMAGE_COUNT (default 100)
 # mutated bzImage headers go through chapter 15's --dry-run, which needs
-# no KVM: its parser reads outside input.
+# no KVM: its parser reads outside input. FUZZ_GDB_COUNT (default 1000)
+# random and mutated packet streams go into chapter 13's GDB stub with a
+# fake target (tests/fuzz/fuzz-gdb.c, no KVM), then FUZZ_GDB_SOCKET (5;
+# 2 in the emulated machine) over the socket to 13-debug --gdb, which
+# needs KVM: there the guest's output and status must stay its own.
 if [ -n "${KVM_STEPS_VM:-}" ]; then
 	: "${FUZZ_COUNT:=20}" "${FUZZ_ROM_COUNT:=20}" "${FUZZ_IRQ_COUNT:=20}" "${FUZZ_BZIMAGE_COUNT:=20}"
+	: "${FUZZ_GDB_SOCKET:=2}"
 fi
 
 # fuzz_run PROGRAM COUNT: tools/fuzz.sh through PROGRAM; fails the test
@@ -46,5 +51,13 @@ if [ -x "$BIN/15-linux" ]; then
 	fuzz_run 15-linux "${FUZZ_BZIMAGE_COUNT:-100}"
 	expect_out_match '^fuzz: [0-9]+ runs in [0-9]+ s: .*[0-9]+ laid-out'
 	expect_out_match '^fuzz: [0-9]+ runs in [0-9]+ s: .*[0-9]+ refused'
+fi
+end
+
+begin "fuzz: ${FUZZ_GDB_COUNT:-1000} packet streams of seed ${FUZZ_SEED:-1} through chapter 13's GDB stub, ${FUZZ_GDB_SOCKET:-5} over the socket: every reply well-formed, the guest intact"
+needs_kvm
+if [ -z "$TEST_SKIP" ] && [ -x "$BIN/13-debug" ]; then
+	FUZZ_GDB_SOCKET=${FUZZ_GDB_SOCKET:-5} fuzz_run 13-debug "${FUZZ_GDB_COUNT:-1000}"
+	expect_out_match '^fuzz-gdb: [0-9]+ streams of seed [0-9]+: [1-9][0-9]* packets handled, [1-9][0-9]* replies checked, 0 streams failed$'
 fi
 end
