@@ -491,7 +491,7 @@ dbg_intact() {
 	expect_err_has "13-debug: the guest wrote 0 to the exit port 0xf4: exit status 0"
 }
 
-begin "debug: socket: well-formed packets get '+' and right answers (?, qSupported, qC, qAttached, H, T, p, m, vKill-free)"
+begin "debug: socket: well-formed packets get '+' and right answers (?, qSupported, qC, qAttached, qfThreadInfo, H, T, p, m)"
 needs_kvm
 if [ -z "$TEST_SKIP" ] && dbg_start && dbg_connect; then
 	dbg_packet "?" "S05" "the first stop"
