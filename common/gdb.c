@@ -2,6 +2,7 @@
 #include "gdb.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,9 @@ enum gdb_event gdb_framer_push(struct gdb_framer *f, uint8_t byte)
 
 /* ---- sending --------------------------------------------------------------- */
 
+/* The socket is non-blocking (a Ctrl-C must be read without waiting):
+ * a client slow to read gets up to 10 s per packet before it is called
+ * gone. */
 static void write_all(struct gdb *g, const char *bytes, size_t len)
 {
 	while (len > 0 && !g->broken && g->fd >= 0) {
@@ -201,6 +205,12 @@ static void write_all(struct gdb *g, const char *bytes, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = { .fd = g->fd, .events = POLLOUT };
+
+			if (poll(&p, 1, 10000) > 0)
+				continue;
+		}
 		if (n <= 0) {
 			g->broken = true;
 			return;

@@ -607,6 +607,13 @@ static bool stopping(struct machine *m)
 	return __atomic_load_n(&m->smp.stopping, __ATOMIC_SEQ_CST);
 }
 
+static void show_gdb_counts(const struct machine *m)
+{
+	fprintf(stderr, "%s: gdb: %lu packets, %lu with bad checksums, %lu too long, "
+		"%lu unknown\n", progname, m->gdb.packets, m->gdb.bad_checksums,
+		m->gdb.too_long, m->gdb.errors);
+}
+
 /* Forget the debugger: every breakpoint out, single-stepping off, the
  * connection closed. The guest runs on as if it had never been there. */
 static void detach(struct machine *m, const char *why)
@@ -620,6 +627,7 @@ static void detach(struct machine *m, const char *why)
 	m->gdb.fd = -1;
 	m->attached = false;
 	fprintf(stderr, "%s: %s: breakpoints taken out, the guest runs on\n", progname, why);
+	show_gdb_counts(m);
 }
 
 /* The next byte event from gdb; false when the connection ended (or the
@@ -717,6 +725,7 @@ static int serve(struct machine *m, const char *why)
 			close(m->gdb.fd);
 			m->gdb.fd = -1;
 			m->attached = false;
+			show_gdb_counts(m);
 			return EXIT_KILLED;
 		case GDB_DETACH:
 			detach(m, "gdb detached");
@@ -987,9 +996,7 @@ int main(int argc, char **argv)
 	}
 	if (m.attached) {
 		close(m.gdb.fd);
-		fprintf(stderr, "%s: gdb: %lu packets, %lu with bad checksums, %lu too long, "
-			"%lu unknown\n", progname, m.gdb.packets, m.gdb.bad_checksums,
-			m.gdb.too_long, m.gdb.errors);
+		show_gdb_counts(&m);
 	}
 	if (opts.step)
 		fprintf(stderr, "%s: %lu instructions single-stepped\n", progname, m.steps);
