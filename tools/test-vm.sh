@@ -71,6 +71,31 @@ echo "test-vm: the KVM tests of $* in the emulated AMD machine, each in $shards"
 started=$(date +%s)
 n=0
 names=()
+# How far each machine has got, now and then, until all are done.
+report() {
+	for i in $(seq 1 "$n"); do
+		[ -f "$logs/$i" ] || continue
+		if [ -f "$logs/$i.status" ]; then
+			state="done"
+		else
+			done_file=$(sed -n 's/^-- \(.*\): [0-9]* s$/\1/p' "$logs/$i" | tail -n 1)
+			state="running, last file done: ${done_file:-none yet}"
+		fi
+		echo "test-vm: $(($(date +%s) - started)) s: ${names[$i]}: $(grep -c '^PASS' "$logs/$i") passed," \
+			"$(grep -c '^FAIL' "$logs/$i") failed, $state"
+	done
+}
+last=$(date +%s)
+wait_for_fewer() { # wait_for_fewer N: until fewer than N machines run, reporting
+	while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do
+		sleep 1
+		if [ $(($(date +%s) - last)) -ge "$progress" ]; then
+			report
+			last=$(date +%s)
+		fi
+	done
+}
+
 for build in "$@"; do
 	# build/tsan holds the threaded chapters: their machine has two
 	# CPUs, so that two vCPU threads can run at once there too.
@@ -81,6 +106,7 @@ for build in "$@"; do
 	for k in $(seq 1 "$shards"); do
 		mine=$(shard_files "$k")
 		[ -n "$mine" ] || continue
+		wait_for_fewer "$jobs"    # a free core first
 		n=$((n + 1))
 		names[$n]="$build ($k of $shards)"
 		limit=0
@@ -99,35 +125,11 @@ for build in "$@"; do
 			fi
 			echo $? >"$logs/$n.status"
 		) </dev/null >"$logs/$n" 2>&1 &
-		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-			sleep 1
-		done
 	done
 done
-
-# How far each machine has got, now and then, until all are done.
-report() {
-	for i in $(seq 1 "$n"); do
-		[ -f "$logs/$i" ] || continue
-		if [ -f "$logs/$i.status" ]; then
-			state="done"
-		else
-			done_file=$(sed -n 's/^-- \(.*\): [0-9]* s$/\1/p' "$logs/$i" | tail -n 1)
-			state="running, last file done: ${done_file:-none yet}"
-		fi
-		echo "test-vm: $(($(date +%s) - started)) s: ${names[$i]}: $(grep -c '^PASS' "$logs/$i") passed," \
-			"$(grep -c '^FAIL' "$logs/$i") failed, $state"
-	done
-}
-last=$(date +%s)
-while [ "$(jobs -rp | wc -l)" -gt 0 ]; do
-	sleep 1
-	if [ $(($(date +%s) - last)) -ge "$progress" ]; then
-		report
-		last=$(date +%s)
-	fi
-done
+wait_for_fewer 1
 wait
+
 
 backend=""
 for i in $(seq 1 "$n"); do

@@ -955,17 +955,20 @@ int main(int argc, char **argv)
 
 	/* The first instruction's address: the reset vector. */
 	m.last_pc = 0xfffffff0u;
-	if (opts.breakpoints && !m.backend.sw_bp && !m.backend.hw_bp)
-		die(EXIT_USAGE, "--breakpoint 0x%llx: this KVM stops at neither an int3 nor a "
-		    "debug register (see the line above)", (unsigned long long)opts.breakpoint[0]);
 	for (unsigned i = 0; i < opts.breakpoints; i++) {
 		uint8_t byte;
 
 		/* A debug register would take any address: refuse one where
 		 * the guest has no memory, as an int3 must. */
-		if (!guest_copy(&m, opts.breakpoint[i], &byte, 1, false) ||
-		    breakpoint(&m, true, GDB_BP_SW, opts.breakpoint[i], 1) != 0)
+		if (!guest_copy(&m, opts.breakpoint[i], &byte, 1, false))
 			die(EXIT_USAGE, "--breakpoint 0x%llx: no guest memory there",
+			    (unsigned long long)opts.breakpoint[i]);
+		if (!m.backend.sw_bp && !m.backend.hw_bp)
+			die(EXIT_USAGE, "--breakpoint 0x%llx: this KVM stops at neither an int3 "
+			    "nor a debug register (see the line above)",
+			    (unsigned long long)opts.breakpoint[i]);
+		if (breakpoint(&m, true, GDB_BP_SW, opts.breakpoint[i], 1) != 0)
+			die(EXIT_USAGE, "--breakpoint 0x%llx: no debug register left",
 			    (unsigned long long)opts.breakpoint[i]);
 		fprintf(stderr, "%s: breakpoint at 0x%llx (%s)\n", progname,
 			(unsigned long long)opts.breakpoint[i],

@@ -281,8 +281,10 @@ session_exit() {
 		echo "continue"
 	else
 		# Still in real mode at the reset vector: exit_now's OUT (e6 f4)
-		# means the same in 16-bit code, at its offset in CS.
-		printf 'set $pc = 0x%x\n' $((EXIT_NOW - 0xf0000))
+		# means the same in 16-bit code. gdb's $pc is linear (CS base +
+		# IP), and CS's base is 0xffff0000 there: the ROM's copy below
+		# 4 GiB, where exit_now is at the same offset as below 1 MiB.
+		printf 'set $pc = 0x%x\n' $((0xffff0000 + EXIT_NOW - 0xf0000))
 	fi
 	echo 'print $rax'
 	echo 'set $rax = 5'
