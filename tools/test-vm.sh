@@ -59,8 +59,11 @@ files=$(for f in $all_files; do
 	[ "$together" = 1 ] && case $f in */61-no-root.sh) continue ;; esac
 	echo "$(weight "$f") $f"
 done | sort -k1,1nr -k2 | awk '{ print $2 }')
-shard_files() { # shard_files K: the files of shard K (1-based)
-	echo "$files" | awk -v k="$1" -v n="$shards" -v together="$together" '
+# A ThreadSanitizer tree runs only the files that say so (tests/run.sh):
+# its machines are dealt those alone.
+tsan_files=$(for f in $files; do grep -q '^# Also under ThreadSanitizer' "$f" && echo "$f"; done)
+shard_files() { # shard_files K [tsan]: the files of shard K (1-based)
+	if [ "${2:-}" = tsan ]; then echo "$tsan_files"; else echo "$files"; fi | awk -v k="$1" -v n="$shards" -v together="$together" '
 		{ i = (NR - 1) % (2 * n); s = i < n ? i + 1 : 2 * n - i; if (s == k) print }
 		s == k && together && /\/60-faults\.sh$/ { f = $0; sub(/60-faults\.sh$/, "61-no-root.sh", f); print f }' |
 		sort | tr '\n' ' ' # each machine runs its files in the usual order
@@ -104,7 +107,10 @@ for build in "$@"; do
 	*) vm_cpus=${VM_CPUS:-1} ;;
 	esac
 	for k in $(seq 1 "$shards"); do
-		mine=$(shard_files "$k")
+		case $build in
+		*tsan*) mine=$(shard_files "$k" tsan) ;;
+		*) mine=$(shard_files "$k") ;;
+		esac
 		[ -n "$mine" ] || continue
 		wait_for_fewer "$jobs"    # a free core first
 		n=$((n + 1))
