@@ -75,13 +75,15 @@ CHAPTERS := \
 	11-irqchip \
 	12-smp \
 	13-debug \
+	14-migrate \
 	15-linux
 
 # The chapters whose programs run threads: make test runs their tests
 # under ThreadSanitizer too (build/tsan).
 THREADED_CHAPTERS := \
 	12-smp \
-	13-debug
+	13-debug \
+	14-migrate
 
 COMMON := \
 	bus \
@@ -98,6 +100,7 @@ COMMON := \
 	run \
 	serial \
 	smp \
+	snapshot \
 	util \
 	vga \
 	virtio_mmio
@@ -105,6 +108,7 @@ COMMON := \
 # Guests built into the programs: guest-asm/{real,long,rom}/NAME.asm -> guest_NAME[].
 EMBEDDED_GUESTS := \
 	compute \
+	count \
 	debug \
 	firmware \
 	hello \

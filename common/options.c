@@ -62,7 +62,7 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	char default_timeout[160];
 
 	snprintf(prefix, sizeof(prefix), "usage: %s ", progname);
-	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s%s%s%s",
+	snprintf(line, sizeof(line), "[--device PATH]%s%s%s%s%s%s%s%s%s",
 		 features & OPT_RUN ? " [--trace] [--stats] [--timeout SECONDS]" : "",
 		 features & OPT_LONG ? " [--break PART] [--real-mode]" : "",
 		 features & OPT_MMIO ? " [--coalesced-mmio] [--ioeventfd]" : "",
@@ -71,6 +71,9 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		 features & OPT_DEBUG ? " [--step] [--breakpoint ADDR]... [--gdb PORT]" : "",
 		 features & OPT_LINUX ? " --kernel BZIMAGE [--initrd FILE] [--append TEXT] "
 		 "[--mem MiB] [--cpus N] [--dry-run]" : "",
+		 features & OPT_MIGRATE ? " [--save FILE | --restore FILE | --migrate] "
+		 "[--after SECONDS] [--dirty log|ring] [--bandwidth MiB] [--lines N] "
+		 "[--rate PAGES]" : "",
 		 features & OPT_GUEST ? " [GUEST.bin]" : "");
 	fputs(prefix, out);
 	wrap(out, line, (int)strlen(prefix), (int)strlen(prefix));
@@ -143,6 +146,28 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 			  "instruction (in gdb: target remote :PORT); no timeout unless "
 			  "--timeout is given");
 	}
+	if (features & OPT_MIGRATE) {
+		char text[200];
+
+		help_item(out, "--save FILE", "stop the guest after --after SECONDS, or when "
+			  "SIGUSR2 comes, and write its whole state to FILE");
+		help_item(out, "--restore FILE", "take the machine from FILE, as --save wrote "
+			  "it, and let the guest go on where it stopped");
+		help_item(out, "--migrate", "move the running guest to a second process after "
+			  "--after SECONDS (default 1): pre-copy rounds of dirty pages, then "
+			  "stop-and-copy");
+		help_item(out, "--after SECONDS", "when to save or migrate (0.01 to 86400)");
+		help_item(out, "--dirty log|ring", "how --migrate finds the pages written: the "
+			  "dirty bitmap (KVM_GET_DIRTY_LOG; default) or the dirty ring "
+			  "(KVM_CAP_DIRTY_LOG_RING)");
+		snprintf(text, sizeof(text), "the migration's speed in MiB/s (default %d, 0 for "
+			 "as fast as the socket goes)", DEFAULT_BANDWIDTH_MIB);
+		help_item(out, "--bandwidth MiB", text);
+		help_item(out, "--lines N", "the built-in guest prints N lines, one every 10 "
+			  "ticks of 100 Hz (default 30; 1 to 100000)");
+		help_item(out, "--rate PAGES", "the built-in guest writes to PAGES pages of its "
+			  "256 each tick (default 4; 0 to 256)");
+	}
 	help_item(out, "--help", "print this and exit");
 	if (features & OPT_GUEST) {
 		char text[512];
@@ -178,6 +203,13 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	}
 	if (features & OPT_DEBUG)
 		fprintf(out, "  137  gdb killed the guest (its kill command)\n");
+	if (features & OPT_MIGRATE) {
+		fprintf(out, "  0    with --save: the state was written\n");
+		fprintf(out, "  %d   the --restore file or the migration stream is not a "
+			"whole snapshot of this machine\n", EXIT_BAD_SNAPSHOT);
+		fprintf(out, "  %d   the --save file could not be written, or the migration "
+			"stream broke\n", EXIT_IO_ERROR);
+	}
 }
 
 static noreturn void usage_error(const char *fmt, const char *arg)
@@ -269,6 +301,27 @@ static unsigned parse_port(const char *text)
 	return (unsigned)port;
 }
 
+/* A whole number from low to high, for option name. */
+static unsigned parse_count(const char *name, const char *text, long low, long high,
+			    const char *example)
+{
+	char *end;
+	long value;
+
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0 || value < low || value > high) {
+		char shown[24];
+
+		snprintf(shown, sizeof(shown), "%.16s", text);
+		fprintf(stderr, "%s: %s: '%s' is not a number from %ld to %ld (say %s %s) "
+			"(see %s --help)\n", progname, name, shown, low, high, name, example,
+			progname);
+		exit(EXIT_USAGE);
+	}
+	return (unsigned)value;
+}
+
 static uint64_t parse_address(const char *text)
 {
 	char *end;
@@ -286,27 +339,36 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 {
 	enum { O_DEVICE = 256, O_HELP, O_STATS, O_TIMEOUT, O_TRACE, O_BREAK, O_REAL_MODE,
 	       O_COALESCED, O_IOEVENTFD, O_CPUS, O_NO_LOCK, O_KERNEL, O_INITRD, O_APPEND,
-	       O_MEM, O_DRY_RUN, O_STEP, O_GDB, O_BREAKPOINT };
+	       O_MEM, O_DRY_RUN, O_STEP, O_GDB, O_BREAKPOINT, O_SAVE, O_RESTORE, O_MIGRATE,
+	       O_AFTER, O_DIRTY, O_BANDWIDTH, O_LINES, O_RATE };
 	/* Every option, and the features that offer it (0: every program). */
 	static const struct {
 		struct option option;
 		unsigned features;
 	} known[] = {
+		{ { "after", required_argument, NULL, O_AFTER }, OPT_MIGRATE },
 		{ { "append", required_argument, NULL, O_APPEND }, OPT_LINUX },
+		{ { "bandwidth", required_argument, NULL, O_BANDWIDTH }, OPT_MIGRATE },
 		{ { "break", required_argument, NULL, O_BREAK }, OPT_LONG | OPT_IRQCHIP },
 		{ { "breakpoint", required_argument, NULL, O_BREAKPOINT }, OPT_DEBUG },
 		{ { "coalesced-mmio", no_argument, NULL, O_COALESCED }, OPT_MMIO },
 		{ { "cpus", required_argument, NULL, O_CPUS }, OPT_SMP | OPT_LINUX },
 		{ { "device", required_argument, NULL, O_DEVICE }, 0 },
+		{ { "dirty", required_argument, NULL, O_DIRTY }, OPT_MIGRATE },
 		{ { "dry-run", no_argument, NULL, O_DRY_RUN }, OPT_LINUX },
 		{ { "gdb", required_argument, NULL, O_GDB }, OPT_DEBUG },
 		{ { "help", no_argument, NULL, O_HELP }, 0 },
 		{ { "initrd", required_argument, NULL, O_INITRD }, OPT_LINUX },
 		{ { "ioeventfd", no_argument, NULL, O_IOEVENTFD }, OPT_MMIO },
 		{ { "kernel", required_argument, NULL, O_KERNEL }, OPT_LINUX },
+		{ { "lines", required_argument, NULL, O_LINES }, OPT_MIGRATE },
 		{ { "mem", required_argument, NULL, O_MEM }, OPT_LINUX },
+		{ { "migrate", no_argument, NULL, O_MIGRATE }, OPT_MIGRATE },
 		{ { "no-lock", no_argument, NULL, O_NO_LOCK }, OPT_SMP },
+		{ { "rate", required_argument, NULL, O_RATE }, OPT_MIGRATE },
 		{ { "real-mode", no_argument, NULL, O_REAL_MODE }, OPT_LONG },
+		{ { "restore", required_argument, NULL, O_RESTORE }, OPT_MIGRATE },
+		{ { "save", required_argument, NULL, O_SAVE }, OPT_MIGRATE },
 		{ { "stats", no_argument, NULL, O_STATS }, OPT_RUN },
 		{ { "step", no_argument, NULL, O_STEP }, OPT_DEBUG },
 		{ { "timeout", required_argument, NULL, O_TIMEOUT }, OPT_RUN },
@@ -339,6 +401,11 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 	opts->step = false;
 	opts->gdb_port = 0;
 	opts->breakpoints = 0;
+	opts->save = opts->restore = NULL;
+	opts->migrate = opts->dirty_ring = opts->dirty_given = opts->rate_given = false;
+	opts->after = -1;
+	opts->bandwidth = DEFAULT_BANDWIDTH_MIB;
+	opts->lines = opts->rate = 0;
 
 	/* This program's options: those offered to every program, and those
 	 * of its features. */
@@ -394,6 +461,43 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 				usage_error("--breakpoint: %s is one too many: give at most 4", optarg);
 			opts->breakpoint[opts->breakpoints++] = parse_address(optarg);
 			break;
+		case O_SAVE:
+		case O_RESTORE:
+			if (optarg[0] == '\0')
+				usage_error("%s needs a file name", argv[optind - 1]);
+			*(c == O_SAVE ? &opts->save : &opts->restore) = optarg;
+			break;
+		case O_MIGRATE:
+			opts->migrate = true;
+			break;
+		case O_AFTER: {
+			char *end;
+
+			errno = 0;
+			opts->after = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    !isfinite(opts->after) || opts->after < 0.01 || opts->after > 86400)
+				usage_error("--after: '%s' is not a number of seconds from 0.01 "
+					    "to 86400 (say --after 1.5)", optarg);
+			break;
+		}
+		case O_DIRTY:
+			if (strcmp(optarg, "log") != 0 && strcmp(optarg, "ring") != 0)
+				usage_error("--dirty: '%s' is not a way to track dirty pages: give "
+					    "log (the bitmap) or ring (the dirty ring)", optarg);
+			opts->dirty_ring = strcmp(optarg, "ring") == 0;
+			opts->dirty_given = true;
+			break;
+		case O_BANDWIDTH:
+			opts->bandwidth = parse_count("--bandwidth", optarg, 0, 100000, "16");
+			break;
+		case O_LINES:
+			opts->lines = parse_count("--lines", optarg, 1, 100000, "60");
+			break;
+		case O_RATE:
+			opts->rate = parse_count("--rate", optarg, 0, 256, "64");
+			opts->rate_given = true;
+			break;
 		case O_DEVICE:
 			if (optarg[0] == '\0')
 				usage_error("--device needs a path%s", "");
@@ -419,6 +523,18 @@ void options_parse(struct options *opts, int argc, char **argv, unsigned feature
 			unknown_option(argv, optopt);
 		}
 	}
+	if ((features & OPT_MIGRATE) && (!!opts->save + !!opts->restore + opts->migrate) > 1)
+		usage_error("give one of --save, --restore and --migrate%s", "");
+	if ((features & OPT_MIGRATE) && opts->after >= 0 && !opts->save && !opts->migrate)
+		usage_error("--after says when to save or migrate: give --save FILE or "
+			    "--migrate with it%s", "");
+	if ((features & OPT_MIGRATE) && (opts->dirty_given || opts->bandwidth !=
+					 DEFAULT_BANDWIDTH_MIB) && !opts->migrate)
+		usage_error("--dirty and --bandwidth are --migrate's: give --migrate with "
+			    "them%s", "");
+	if ((features & OPT_MIGRATE) && opts->restore && (opts->lines || opts->rate_given))
+		usage_error("--lines and --rate set up a guest that starts; a restored one "
+			    "has its own in the saved RAM%s", "");
 	if (opts->gdb_port && !timeout_given)
 		opts->timeout = 0;  /* a debugger's user takes their time */
 	if (optind < argc) {

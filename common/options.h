@@ -15,6 +15,7 @@ enum {
 	OPT_SMP = 1 << 5,   /* chapter 12: --cpus N, --no-lock */
 	OPT_LINUX = 1 << 6, /* chapter 15: --kernel, --initrd, --append, --mem, --cpus, --dry-run */
 	OPT_DEBUG = 1 << 7, /* chapter 13: --step, --breakpoint, --gdb */
+	OPT_MIGRATE = 1 << 8, /* chapter 14: --save, --restore, --migrate, ... */
 };
 
 #define DEFAULT_TIMEOUT_SECONDS 10.0
@@ -22,6 +23,7 @@ enum {
 #define MAX_CPUS 16           /* --cpus: at most this (and what KVM allows) */
 #define MAX_BREAKPOINTS 4      /* --breakpoint: at most this many */
 #define DEFAULT_MEM_MIB 256   /* --mem */
+#define DEFAULT_BANDWIDTH_MIB 8 /* --bandwidth: MiB/s */
 #define MIN_MEM_MIB 32
 #define MAX_MEM_MIB 3072      /* below the IOAPIC and local APIC at 0xfec00000 */
 /* Chapter 15's kernel command line: the console on COM1; a panic reboots
@@ -50,6 +52,16 @@ struct options {
 	unsigned gdb_port;   /* --gdb PORT, 0 when not given */
 	unsigned breakpoints; /* how many --breakpoint ADDRESS */
 	uint64_t breakpoint[MAX_BREAKPOINTS];
+	const char *save;     /* --save FILE */
+	const char *restore;  /* --restore FILE */
+	bool migrate;         /* --migrate */
+	double after;         /* --after SECONDS, -1 when not given */
+	bool dirty_ring;      /* --dirty ring (else log) */
+	bool dirty_given;     /* --dirty was given */
+	unsigned bandwidth;   /* --bandwidth MiB/s, 0 for no limit */
+	unsigned lines;       /* --lines N, 0 when not given */
+	unsigned rate;        /* --rate PAGES, 0 when not given */
+	bool rate_given;
 };
 
 /* Parse argv. purpose is one line saying what the program shows, guest_note

@@ -16,11 +16,13 @@
 enum exit_status {
 	EXIT_HALTED = 0,     /* the guest ran HLT (or a chapter ended well) */
 	EXIT_USAGE = 64,     /* bad command line */
+	EXIT_BAD_SNAPSHOT = 65, /* chapter 14: a snapshot that is not whole (EX_DATAERR) */
 	EXIT_BAD_GUEST = 66, /* guest image missing, empty, unreadable, too big */
 	EXIT_NO_KVM = 69,    /* no usable KVM device */
 	EXIT_CRASHED = 70,   /* the guest stopped in a way the monitor does not handle */
 	EXIT_KVM_ERROR = 71, /* KVM refused a request the monitor made */
 	EXIT_OUTPUT = 74,    /* standard output could not be written */
+	EXIT_IO_ERROR = EXIT_OUTPUT, /* chapter 14: a file or stream could not be written (EX_IOERR) */
 	EXIT_NOT_WRITTEN = 78, /* a lab skeleton reached a stage the student has not written */
 	EXIT_TIMEOUT = 124,  /* the guest did not stop in time (as timeout(1)) */
 };
