@@ -179,7 +179,10 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 	}
 	fprintf(out, "\nexit status:\n");
 	if (features & OPT_RUN) {
-		if (features & (OPT_IRQCHIP | OPT_SMP | OPT_DEBUG)) /* HLT sleeps in the kernel: it ends no run */
+		if (features & OPT_MIGRATE)
+			fprintf(out, "  0    the guest wrote 0 to the exit port 0xf4, or --save wrote "
+				"the state\n");
+		else if (features & (OPT_IRQCHIP | OPT_SMP | OPT_DEBUG)) /* HLT sleeps in the kernel: it ends no run */
 			fprintf(out, "  0    the guest wrote 0 to the exit port 0xf4 (HLT ends no run)\n");
 		else
 			fprintf(out, "  0    the guest halted (HLT)\n");
@@ -188,6 +191,9 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 		fprintf(out, "  0    every step worked\n");
 	}
 	fprintf(out, "  %d   bad command line\n", EXIT_USAGE);
+	if (features & OPT_MIGRATE)
+		fprintf(out, "  %d   the --restore file or the migration stream is not a "
+			"whole snapshot\n       of this machine\n", EXIT_BAD_SNAPSHOT);
 	if (features & OPT_GUEST)
 		fprintf(out, "  %d   the guest image is missing, unreadable, empty, text or too big\n",
 			EXIT_BAD_GUEST);
@@ -198,18 +204,14 @@ static void usage(FILE *out, unsigned features, const char *purpose,
 			EXIT_CRASHED);
 	fprintf(out, "  %d   KVM refused a request\n", EXIT_KVM_ERROR);
 	if (features & OPT_RUN) {
-		fprintf(out, "  %d   standard output could not be written\n", EXIT_OUTPUT);
+		fprintf(out, "  %d   standard output could not be written%s\n", EXIT_OUTPUT,
+			features & OPT_MIGRATE ? ", the --save file either, or the\n"
+			"       migration stream broke" : "");
 		fprintf(out, "  %d  the guest ran past --timeout\n", EXIT_TIMEOUT);
 	}
 	if (features & OPT_DEBUG)
 		fprintf(out, "  137  gdb killed the guest (its kill command)\n");
-	if (features & OPT_MIGRATE) {
-		fprintf(out, "  0    with --save: the state was written\n");
-		fprintf(out, "  %d   the --restore file or the migration stream is not a "
-			"whole snapshot of this machine\n", EXIT_BAD_SNAPSHOT);
-		fprintf(out, "  %d   the --save file could not be written, or the migration "
-			"stream broke\n", EXIT_IO_ERROR);
-	}
+
 }
 
 static noreturn void usage_error(const char *fmt, const char *arg)
