@@ -1041,8 +1041,10 @@ static void set_guest_numbers(struct machine *m, const struct options *opts)
 /* The run, once the vCPU's thread is going: to the end, or the timeout. */
 static int run_to_end(struct machine *m, double timeout)
 {
-	if (wait_for(m, timeout))
+	if (wait_for(m, timeout)) {
+		pause_vcpu(m);   /* the thread has ended: this joins it */
 		return m->status;
+	}
 	if (pause_vcpu(m) != PAUSED)
 		return m->status;
 	serial_flush();
