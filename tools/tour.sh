@@ -5,7 +5,8 @@
 # get the same line and echo it by interrupt. Chapter 15 boots the
 # made-up kernel of its tests (tests/guests/linux-entry.asm, built with
 # the programs), which prints what the boot protocol handed it: make
-# linux boots Debian's kernel to a shell.
+# linux boots Debian's kernel to a shell. Chapter 14's guest is migrated
+# to a second process halfway through its run.
 set -u
 bin=$1 input=$2 only=${3:-}
 # CH=7 and CH=07 both mean chapter 07 (leading zeros dropped: no octal).
@@ -24,6 +25,10 @@ for prog in "$bin"/[0-9][0-9]-*; do
 	07-* | 10-* | 11-*)
 		echo "\$ echo $input | $prog"
 		echo "$input" | "$prog"
+		;;
+	14-*)
+		echo "\$ $prog --migrate    (the guest moves to a second process as it runs)"
+		"$prog" --migrate </dev/null
 		;;
 	15-*)
 		kernel=$(dirname "$bin")/tests/guests/linux-entry.bin
