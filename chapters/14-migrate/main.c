@@ -1201,8 +1201,9 @@ int main(int argc, char **argv)
 		restore_state(&m, &s, opts.restore);
 		fprintf(stderr, "%s: restored from %s: %lu records, every CRC32 good; put back "
 			"in KVM's order: the chips, the PIT, the clock; registers, XSAVE, XCRs, "
-			"special registers, %u MSRs, local APIC, the TSC deadline MSR (if saved), events, MP "
-			"state, debug registers\n", progname, opts.restore, s.records, s.vcpu[0].msrs.count);
+			"special registers, %u MSRs, local APIC, the TSC deadline MSR (if "
+			"saved), events, MP state, debug registers\n", progname, opts.restore,
+			s.records, s.vcpu[0].msrs.count);
 		snap_free(&s);
 	} else {
 		set_guest_numbers(&m, &opts);
