@@ -4,6 +4,10 @@
  * writes OUT.
  *
  *   snapshot-edit [--keep-crc] [--keep-numbers] IN OUT [EDIT...]
+ *   snapshot-edit --list IN      a line for each record: its number, its
+ *                                type, its offset and its length (so that
+ *                                a test can say where a record lies, which
+ *                                depends on the backend's XSAVE and MSRs)
  *
  * An EDIT names a record as TYPE or TYPE:K, the K-th record of that type
  * counted from 0 (PAGE:1 is the second PAGE record; MACH is MACH:0; END
@@ -142,7 +146,7 @@ int main(int argc, char **argv)
 	static struct record rec[MAX_RECORDS];
 	struct edit edits[MAX_EDITS];
 	unsigned nedits = 0, nrec = 0;
-	bool keep_crc = false, keep_numbers = false;
+	bool keep_crc = false, keep_numbers = false, list = false;
 	uint8_t header[SNAP_HEADER_SIZE];
 	const char *in, *out;
 	uint32_t written = 0;
@@ -154,13 +158,15 @@ int main(int argc, char **argv)
 			keep_crc = true;
 		else if (strcmp(argv[i], "--keep-numbers") == 0)
 			keep_numbers = true;
+		else if (strcmp(argv[i], "--list") == 0)
+			list = true;
 		else
 			usage("unknown option '%s'", argv[i]);
 	}
-	if (argc - i < 2)
-		usage("%s", "give IN and OUT");
+	if (argc - i < (list ? 1 : 2))
+		usage("%s", list ? "give IN" : "give IN and OUT");
 	in = argv[i++];
-	out = argv[i++];
+	out = list ? NULL : argv[i++];
 	while (i < argc) {
 		struct edit *e = &edits[nedits];
 		const char *w = argv[i++];
@@ -227,6 +233,18 @@ int main(int argc, char **argv)
 		nrec++;
 	}
 	fclose(f);
+	if (list) {
+		uint64_t at = SNAP_HEADER_SIZE;
+
+		for (unsigned n = 0; n < nrec; n++) {
+			char name[8];
+
+			printf("%u %s %llu %u\n", rec[n].number, snap_type_name(rec[n].type, name),
+			       (unsigned long long)at, rec[n].len);
+			at += SNAP_RECORD_HEADER + rec[n].len;
+		}
+		return 0;
+	}
 
 	for (unsigned e = 0; e < nedits; e++)
 		if (edits[e].what == VERSION) {
