@@ -53,10 +53,11 @@ $(diff -u "$2" "$1" | head -n 30)"
 
 # ---- the uninterrupted runs ---------------------------------------------
 
-begin "migrate: the uninterrupted run: status 0, 30 lines of ticks, then memory intact"
+begin "migrate: the uninterrupted run: status 0, 30 lines of ticks, then memory intact (tests/expected/14-migrate.out)"
 needs_kvm
 mig_ref full
 expect_status 0
+expect_out tests/expected/14-migrate.out
 expect_out_has "count: 100 Hz, a line every 10 ticks, 30 lines; 4 pages of 256 written a tick"
 expect_out_count "count: line " 30
 expect_out_has "count: line 30 of 30, 300 ticks"
