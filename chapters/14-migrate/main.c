@@ -1013,8 +1013,9 @@ static int migrate(struct machine *m, const struct options *opts, int sock, pid_
 	status = pause_vcpu(m);
 	serial_flush();              /* what the guest printed here goes first */
 	if (status != PAUSED) {
-		fprintf(stderr, "%s: the guest ended during pre-copy: nothing to move\n",
-			progname);
+		fprintf(stderr, "%s: the guest ended during pre-copy: nothing to move; the "
+			"destination is stopped\n", progname);
+		kill(child, SIGTERM);    /* before it reads a stream cut short */
 		close(sock);
 		waitpid(child, &child_status, 0);
 		return status;

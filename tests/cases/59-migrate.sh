@@ -109,7 +109,7 @@ mig_save_restore() {
 	cp "$TMP_DIR/out" "$MIG_DIR/$name.first"
 	run 14-migrate --restore "$file"
 	expect_status 0
-	expect_err_match "^14-migrate: restored from $file: 21 records, every CRC32 good; put back in KVM's order: .*, [0-9]+ MSRs, local APIC, events, MP state, debug registers\$"
+	expect_err_match "^14-migrate: restored from $file: 21 records, every CRC32 good; put back in KVM's order: .*, [0-9]+ MSRs, local APIC, the TSC deadline MSR \\(if saved\\), events, MP state, debug registers\$"
 	expect_err_has "14-migrate: the guest wrote 0 to the exit port 0xf4: exit status 0"
 	expect_err_lacks "running count.asm"
 	cp "$TMP_DIR/out" "$MIG_DIR/$name.second"

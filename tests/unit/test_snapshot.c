@@ -330,7 +330,7 @@ static void reader_checks(void)
 	put32(buf + 8, 0);
 	with_one(SNAP_PAGE, buf, 16);
 	/* (the message's last page is first + count - 1: for 0 pages it wraps) */
-	expect_refusal("a PAGE of 0 pages", "record 1 ('PAGE') at offset 96: pages 0 to ");
+	expect_refusal("a PAGE of 0 pages", "record 1 ('PAGE') at offset 96: a PAGE record of 0 pages");
 	put32(buf + 8, 0xffffffffu);
 	put32(buf + 4, 1);
 	with_one(SNAP_PAGE, buf, 16);
