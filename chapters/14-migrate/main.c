@@ -1040,7 +1040,7 @@ static int migrate(struct machine *m, const struct options *opts, int sock, pid_
 		"%.1f ms (the downtime)\n", progname, pages, what, (resumed - paused) * 1e3);
 	fprintf(stderr, "%s: moved in %u rounds and %.2f s: %lu pages (%lu KiB; the "
 		"machine has %llu), %llu bytes in %u records\n", progname, round + 1,
-		resumed - tx.started, tx.pages + pages, (tx.pages + pages) * 4,
+		resumed - tx.started, tx.pages, tx.pages * 4,
 		(unsigned long long)((PC_LOW_RAM_SIZE + PC_HIGH_RAM_SIZE + PC_ROM_SIZE) /
 				     SNAP_PAGE_SIZE), (unsigned long long)tx.w.bytes,
 		tx.w.records);
