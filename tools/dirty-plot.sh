@@ -70,8 +70,10 @@ plot() {
 			for (i = 0; i < rounds; i++)
 				printf "  round %-2d %5d %s\n", i, sent[i], bar(sent[i])
 			printf "  stop     %5d %s  downtime %s ms\n", last, bar(last), downtime
-			printf "  in all   %5d pages in %d rounds%s\n\n", total, rounds, gaveup
-			run = ""
+			printf "  in all   %5d pages in %d rounds%s\n", total, rounds, gaveup
+			if (ring != "") printf "  ring     entries: %s\n", ring
+			printf "\n"
+			run = ""; ring = ""
 		}
 		/^#/ { sub(/^# /, ""); header = $0; next }
 		NF < 2 { next }
@@ -84,6 +86,9 @@ plot() {
 		$2 ~ /: stop-and-copy: / {
 			s = $2; sub(/.*stop-and-copy: /, "", s); sub(/ pages.*/, "", s); last = s + 0
 			d = $2; sub(/.*paused for /, "", d); sub(/ ms.*/, "", d); downtime = d
+		}
+		$2 ~ /: the dirty ring: / {
+			r = $2; sub(/.*entries, /, "", r); ring = r
 		}
 		$2 ~ /: moved in / { t = $2; sub(/.*s: /, "", t); sub(/ pages.*/, "", t); total = t + 0 }
 		END {
