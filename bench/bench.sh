@@ -406,7 +406,9 @@ migrate_one() { # NAME OPTIONS...: m_NAME_rounds, m_NAME_pages, m_NAME_down
 		exit 1
 	fi
 	rounds=$(sed -n 's/^14-migrate: moved in \([0-9][0-9]*\) rounds .*/\1/p' "$tmp/migrate")
-	pages=$(sed -n 's/^14-migrate: moved in .* s: \([0-9][0-9]*\) pages .*/\1/p' "$tmp/migrate")
+	# The pages the destination says it received: every round's and the
+	# stop-and-copy's.
+	pages=$(sed -n 's/^14-migrate (destination): [0-9]* records in [0-9]* rounds, \([0-9][0-9]*\) pages .*/\1/p' "$tmp/migrate")
 	machine=$(sed -n 's/^14-migrate: moved in .*the machine has \([0-9][0-9]*\)).*/\1/p' "$tmp/migrate")
 	down=$(sed -n 's/^14-migrate: stop-and-copy: .* paused for \([0-9.][0-9.]*\) ms (the downtime)$/\1/p' "$tmp/migrate")
 	if [ -z "$rounds" ] || [ -z "$pages" ] || [ -z "$machine" ] || [ -z "$down" ]; then

@@ -12,7 +12,8 @@
 #   tools/dirty-plot.sh plot FILE  the bar chart of a recording ("-" is
 #                                  standard input): a bar a round, one #
 #                                  for every 8 pages, and each run's
-#                                  downtime and pages in all
+#                                  downtime and pages in all (the rounds'
+#                                  and the stop-and-copy's, added up)
 #
 # A recording is kept because no two runs send the same pages: when a
 # round ends depends on the host's timing. The book shows the plot of
@@ -67,8 +68,11 @@ plot() {
 		function flush() {
 			if (run == "") return
 			printf "14-migrate --migrate %s\n", run
-			for (i = 0; i < rounds; i++)
+			total = last
+			for (i = 0; i < rounds; i++) {
 				printf "  round %-2d %5d %s\n", i, sent[i], bar(sent[i])
+				total += sent[i]
+			}
 			printf "  stop     %5d %s  downtime %s ms\n", last, bar(last), downtime
 			printf "  in all   %5d pages in %d rounds%s\n", total, rounds, gaveup
 			if (ring != "") printf "  ring     entries: %s\n", ring
@@ -90,7 +94,6 @@ plot() {
 		$2 ~ /: the dirty ring: / {
 			r = $2; sub(/.*entries, /, "", r); ring = r
 		}
-		$2 ~ /: moved in / { t = $2; sub(/.*s: /, "", t); sub(/ pages.*/, "", t); total = t + 0 }
 		END {
 			if (runs == 0) exit 1
 			flush()
