@@ -141,6 +141,13 @@ FUZZ_GEN := $(BUILD)/tests/fuzz-gen
 # make fuzz FUZZ_PROGRAM=13-debug: packet streams into chapter 13's GDB
 # stub, linked with common/gdb.o (and the sanitizers, in build/san).
 FUZZ_GDB := $(BUILD)/tests/fuzz-gdb
+# make fuzz FUZZ_PROGRAM=14-migrate: mutated snapshots into chapter 14's
+# reader, linked with common/snapshot.o and util.o (the sanitizers too, in
+# build/san).
+FUZZ_SNAPSHOT := $(BUILD)/tests/fuzz-snapshot
+# Chapter 14's tests make their bad snapshot files with it
+# (tests/cases/59-migrate.sh): threaded builds it too, for build/tsan.
+SNAPSHOT_EDIT := $(BUILD)/tests/snapshot-edit
 # make bench: the raw floor program, the timer, the many-OUTs guest at two counts,
 # chapter 09's write guests, chapter 10's tick guests and the kick timer of
 # chapter 12.
@@ -160,11 +167,11 @@ BENCH_BINS := $(BUILD)/bench/kick $(BUILD)/bench/raw $(BUILD)/bench/timeit \
 .DELETE_ON_ERROR:
 
 all: programs $(GUEST_BINS) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS) $(UNIT_BINS) $(BENCH_BINS) $(FDCHECK) $(FUZZ_GEN) \
-	$(FUZZ_GDB) $(BAD_EXIT_IO) $(CAPLESS)
+	$(FUZZ_GDB) $(FUZZ_SNAPSHOT) $(SNAPSHOT_EDIT) $(BAD_EXIT_IO) $(CAPLESS)
 
 programs: $(PROGRAMS)
 
-threaded: $(THREADED_CHAPTERS:%=$(BUILD)/bin/%) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS)
+threaded: $(THREADED_CHAPTERS:%=$(BUILD)/bin/%) $(DEBUG_SYMBOLS) $(TEST_GUEST_BINS) $(SNAPSHOT_EDIT)
 
 # Installs nasm or gcc if they are missing, or says how to.
 require:
@@ -280,10 +287,24 @@ $(FUZZ_GDB): tests/fuzz/fuzz-gdb.c $(BUILD)/obj/common/gdb.o common/gdb.h
 	@mkdir -p $(@D)
 	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/common/gdb.o
 
+$(FUZZ_SNAPSHOT): tests/fuzz/fuzz-snapshot.c $(BUILD)/obj/common/snapshot.o \
+		$(BUILD)/obj/common/util.o common/snapshot.h common/util.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(BUILD)/obj/common/snapshot.o $(BUILD)/obj/common/util.o
+
+$(SNAPSHOT_EDIT): tests/snapshot-edit.c $(BUILD)/obj/common/snapshot.o \
+		$(BUILD)/obj/common/util.o common/snapshot.h
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(BUILD)/obj/common/snapshot.o $(BUILD)/obj/common/util.o
+
 # make fuzz SEED=1 COUNT=10000 [FUZZ_TIMEOUT=0.2] [FUZZ_PROGRAM=08-long-mode]:
 # random guests through the sanitized chapter 07 (or another); failures
 # are kept in build/fuzz-failures/. FUZZ_PROGRAM=13-debug: COUNT packet
-# streams into its GDB stub, and a few over its socket.
+# streams into its GDB stub, and a few over its socket. FUZZ_PROGRAM=
+# 14-migrate: COUNT mutated snapshots into its reader, and a few that pass
+# it restored by the program.
 SEED ?= 1
 COUNT ?= 1000
 FUZZ_TIMEOUT ?= 0.2

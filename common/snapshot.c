@@ -338,7 +338,9 @@ static bool take_pages(struct snap_reader *r, struct snapshot *s, const uint8_t 
 		return fail(r, "%s: pages for region %u, but the machine has %u", where,
 			    region, s->shape.regions);
 	pages = s->shape.region[region].size / SNAP_PAGE_SIZE;
-	if (count == 0 || first >= pages || count > pages - first)
+	if (count == 0)
+		return fail(r, "%s: a PAGE record of 0 pages: the file is corrupted", where);
+	if (first >= pages || count > pages - first)
 		return fail(r, "%s: pages %u to %llu of region %u, which has %llu", where,
 			    first, (unsigned long long)first + count - 1, region,
 			    (unsigned long long)pages);

@@ -27,6 +27,16 @@
 # (default 5) streams over the socket to 13-debug --gdb, made of what
 # cannot change the guest: each run must end with the guest's own output
 # and status 0, as if no debugger had been there.
+# 14-migrate gets snapshot files instead: a base one that it saves first
+# (--lines 10 --save, --after 0.5), then COUNT mutations of it into its
+# reader in one process (BUILD/tests/fuzz-snapshot, tests/fuzz/
+# fuzz-snapshot.c, under ASan and UBSan in build/san: each input must be
+# read whole or refused in one line), then FUZZ_SNAPSHOT_RESTORE (default
+# 5) mutations that the reader takes whole (contents changed, every CRC32
+# made right) restored by 14-migrate --restore FILE --timeout 2: each must
+# end with a status the program documents for what KVM and the guest then
+# do (0, 1 the guest's own check, 65 KVM refused the state, 70, 71, 124),
+# and no sanitizer report.
 set -u
 prog=${FUZZ_PROGRAM:-07-io-exits}
 
@@ -192,6 +202,68 @@ if [ "$prog" = 13-debug ]; then
 	done
 	summary=$(sort "$work/kinds" 2>/dev/null | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
 	echo "fuzz: $count streams and $sockets socket runs in $(( $(date +%s) - started )) s${summary:+; the socket runs: $summary}"
+	[ "$failed" -eq 0 ] || exit 1
+	echo "fuzz: no crash, no sanitizer report, no hang, every status as reported"
+	exit 0
+fi
+
+if [ "$prog" = 14-migrate ]; then
+	[ -x "$build/tests/fuzz-snapshot" ] || { echo "fuzz: no $build/tests/fuzz-snapshot: make it first (make SAN=1 all)" >&2; exit 64; }
+	restores=${FUZZ_SNAPSHOT_RESTORE:-5}
+	started=$(date +%s)
+	echo "fuzz: $count mutated snapshots of seed $seed through the reader ($build/tests/fuzz-snapshot), then $restores restored by $build/bin/$prog --restore"
+	mkdir -p "$faildir"
+	failed=0
+	if ! timeout -s KILL 60 "$build/bin/$prog" --lines 10 --save "$work/base" --after 0.5 \
+		</dev/null >/dev/null 2>"$work/err" || [ ! -s "$work/base" ]; then
+		echo "fuzz: the base snapshot could not be saved:"
+		cat "$work/err"
+		exit 1
+	fi
+	"$build/tests/fuzz-snapshot" "$seed" 0 "$count" "$faildir" "$work/base" >"$work/reader" 2>&1
+	status=$?
+	cat "$work/reader"
+	if [ "$status" -ne 0 ] || grep -q -e 'runtime error:' -e 'Sanitizer' "$work/reader"; then
+		echo "fuzz: the reader failed on some snapshots (status $status): see above"
+		failed=1
+	fi
+	for ((n = 0; n < restores; n++)); do
+		if ! "$build/tests/fuzz-snapshot" --restorable "$seed" "$n" "$work/base" \
+			"$work/m$n" >"$work/how" 2>&1; then
+			echo "fuzz: no restorable mutation $n: $(cat "$work/how")"
+			failed=1
+			continue
+		fi
+		timeout -s KILL 30 "$build/bin/$prog" --restore "$work/m$n" --timeout 2 \
+			</dev/null >/dev/null 2>"$work/err"
+		status=$?
+		why=""
+		if grep -q -e 'runtime error:' -e 'Sanitizer' "$work/err"; then
+			why="a sanitizer reported"
+		else
+			case $status in
+			0 | 1 | 65 | 70 | 71 | 124) ;;
+			137) why="still running 30 s after start: it outlived --timeout 2" ;;
+			*) why="status $status, not one the program documents for a restore" ;;
+			esac
+		fi
+		echo "$status" >>"$work/kinds"
+		if [ -n "$why" ]; then
+			failed=1
+			cp "$work/m$n" "$faildir/snapshot-restore-seed$seed-$n.bin"
+			{
+				echo "restorable mutation $n of seed $seed: $why"
+				echo "mutation: $(cat "$work/how")"
+				echo "replay: $build/bin/$prog --restore $faildir/snapshot-restore-seed$seed-$n.bin --timeout 2"
+				echo "status: $status"
+				echo "standard error:"
+				cat "$work/err"
+			} >"$faildir/snapshot-restore-seed$seed-$n.txt"
+			echo "fuzz: restore $n FAILED: $why ($faildir/snapshot-restore-seed$seed-$n.txt)"
+		fi
+	done
+	summary=$(sort -n "$work/kinds" 2>/dev/null | uniq -c | awk '{ printf "%s%s ended %s", sep, $1, $2; sep = ", " }')
+	echo "fuzz: $count snapshots and $restores restores in $(( $(date +%s) - started )) s${summary:+; the restores: $summary}"
 	[ "$failed" -eq 0 ] || exit 1
 	echo "fuzz: no crash, no sanitizer report, no hang, every status as reported"
 	exit 0

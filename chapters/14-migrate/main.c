@@ -54,6 +54,7 @@
 #define SIG_KICK SIGUSR1
 #define SIG_SAVE SIGUSR2
 #define PAUSED -1               /* the vCPU thread's status: paused, not ended */
+#define MSR_IA32_TSC_DEADLINE 0x6e0 /* the local APIC timer's deadline (SDM vol. 4) */
 
 struct machine {
 	struct pc pc;
@@ -329,22 +330,25 @@ static uint32_t xsave_size(struct machine *m)
 // ANCHOR: save-vcpu
 /* One vCPU, every piece: what KVM keeps of the CPU. Asked only of a
  * vCPU that no thread runs: each ioctl takes the vCPU's mutex, which
- * KVM_RUN holds. */
+ * KVM_RUN holds. The events and the MP state first: KVM_GET_MP_STATE is
+ * not a plain read, it first takes a pending INIT or SIPI
+ * (kvm_apic_accept_events()), which changes the registers; read after
+ * them, the registers would be the ones from before. */
 static void save_vcpu(struct machine *m, struct snap_vcpu *v, unsigned *skipped)
 {
 	int fd = m->vcpu.fd;
 
-	// LAB BEGIN: fill v from the vCPU with kvm_ioctl_or_die() on fd: KVM_GET_REGS into v->regs, KVM_GET_SREGS into v->sregs, the XSAVE area (v->xsave_size = xsave_size(m); KVM_GET_XSAVE2 into v->xsave if that is more than sizeof(struct kvm_xsave), else KVM_GET_XSAVE), KVM_GET_XCRS into v->xcrs, the MSRs with save_msrs(m, &v->msrs, skipped), KVM_GET_LAPIC into v->lapic, KVM_GET_VCPU_EVENTS into v->events, KVM_GET_MP_STATE into v->mp and KVM_GET_DEBUGREGS into v->debugregs. Then set every bit of v->have below SNAP_VCPU_PIECES.
+	// LAB BEGIN: fill v from the vCPU with kvm_ioctl_or_die() on fd, the events and the MP state first: KVM_GET_VCPU_EVENTS into v->events, KVM_GET_MP_STATE into v->mp, then KVM_GET_REGS into v->regs, the XSAVE area (v->xsave_size = xsave_size(m); KVM_GET_XSAVE2 into v->xsave if that is more than sizeof(struct kvm_xsave), else KVM_GET_XSAVE), KVM_GET_XCRS into v->xcrs, KVM_GET_SREGS into v->sregs, the MSRs with save_msrs(m, &v->msrs, skipped), KVM_GET_LAPIC into v->lapic and KVM_GET_DEBUGREGS into v->debugregs. Then set every bit of v->have below SNAP_VCPU_PIECES.
+	kvm_ioctl_or_die(fd, KVM_GET_VCPU_EVENTS, &v->events);
+	kvm_ioctl_or_die(fd, KVM_GET_MP_STATE, &v->mp);
 	kvm_ioctl_or_die(fd, KVM_GET_REGS, &v->regs);
-	kvm_ioctl_or_die(fd, KVM_GET_SREGS, &v->sregs);
 	v->xsave_size = xsave_size(m);
 	kvm_ioctl_or_die(fd, v->xsave_size > sizeof(struct kvm_xsave) ? KVM_GET_XSAVE2
 			 : KVM_GET_XSAVE, v->xsave);
 	kvm_ioctl_or_die(fd, KVM_GET_XCRS, &v->xcrs);
+	kvm_ioctl_or_die(fd, KVM_GET_SREGS, &v->sregs);
 	save_msrs(m, &v->msrs, skipped);
 	kvm_ioctl_or_die(fd, KVM_GET_LAPIC, &v->lapic);
-	kvm_ioctl_or_die(fd, KVM_GET_VCPU_EVENTS, &v->events);
-	kvm_ioctl_or_die(fd, KVM_GET_MP_STATE, &v->mp);
 	kvm_ioctl_or_die(fd, KVM_GET_DEBUGREGS, &v->debugregs);
 	v->have = (1u << SNAP_VCPU_PIECES) - 1;
 	// LAB END
@@ -539,26 +543,50 @@ static noreturn void refused(const char *what, const char *source)
 }
 
 // ANCHOR: restore-order
-/* The machine from s, into KVM in the order KVM needs:
- *   the VM first: the chips (KVM_SET_IRQCHIP) and the PIT (KVM_SET_PIT2),
- *   and the clock (KVM_SET_CLOCK);
- *   then the vCPU: the general registers; the XSAVE area and the XCRs;
- *   the special registers, which set the APIC base and with it the local
- *   APIC's mode; the MSRs (the TSC among them); the local APIC itself,
- *   after the special registers and the MSRs have set its base; the
- *   pending events; the MP state, which must not be overwritten by
- *   anything set after it; the debug registers.
- * QEMU's kvm_arch_put_registers() keeps the same order for the vCPU. */
-static void restore_state(struct machine *m, const struct snapshot *s, const char *source)
+/* KVM_SET_MSRS for count entries; dies naming the first MSR KVM refuses
+ * (it sets them in turn and returns how many it set). */
+static void set_msrs(int fd, const struct kvm_msr_entry *entry, uint32_t count,
+		     const char *source)
 {
-	const struct snap_vcpu *v = &s->vcpu[0];
-	int fd = m->vcpu.fd;
-	struct kvm_clock_data clock = { .clock = s->clock.clock };
 	struct {
 		struct kvm_msrs head;
 		struct kvm_msr_entry entry[SNAP_MAX_MSRS];
 	} msrs;
 	int set;
+
+	memset(&msrs.head, 0, sizeof(msrs.head));
+	msrs.head.nmsrs = count;
+	memcpy(msrs.entry, entry, count * sizeof(msrs.entry[0]));
+	set = kvm_ioctl(fd, KVM_SET_MSRS, &msrs);
+	if (set < 0)
+		refused("MSRs", source);
+	if ((uint32_t)set < count)
+		die(EXIT_BAD_SNAPSHOT, "KVM took %d of the %u saved MSRs from %s: it refuses "
+		    "MSR 0x%x (with the value 0x%llx)", set, count, source,
+		    entry[set].index, (unsigned long long)entry[set].data);
+}
+
+/* The machine from s, into KVM in an order that loses nothing. The API
+ * document sets none; the code does:
+ *   the VM first: the chips (KVM_SET_IRQCHIP; the PIT's timer needs the
+ *   IOAPIC), the PIT (KVM_SET_PIT2), the clock (KVM_SET_CLOCK);
+ *   the vCPU's CPUID was given when it was made (machine_create()): the
+ *   XCRs and MSRs it may take depend on it;
+ *   then the vCPU: the general registers; the XSAVE area and the XCRs;
+ *   the special registers, which carry the APIC base and so the local
+ *   APIC's mode; the MSRs, but for the TSC deadline; the local APIC,
+ *   after its base; the TSC deadline, which KVM drops without an error
+ *   unless the local APIC's timer is in TSC-deadline mode already; the
+ *   pending events; the MP state, after the events (an INIT is refused
+ *   while the events say one is blocked); the debug registers. */
+static void restore_state(struct machine *m, const struct snapshot *s, const char *source)
+{
+	const struct snap_vcpu *v = &s->vcpu[0];
+	int fd = m->vcpu.fd;
+	struct kvm_clock_data clock = { .clock = s->clock.clock };
+	struct kvm_msr_entry msrs[SNAP_MAX_MSRS], deadline = { 0 };
+	uint32_t count = 0;
+	bool have_deadline = false;
 
 	for (int id = 0; id < 3; id++)
 		if (kvm_ioctl(m->vm->fd, KVM_SET_IRQCHIP, (void *)&s->chip[id]) < 0)
@@ -567,8 +595,15 @@ static void restore_state(struct machine *m, const struct snapshot *s, const cha
 		refused("PIT", source);
 	if (kvm_ioctl(m->vm->fd, KVM_SET_CLOCK, &clock) < 0)
 		refused("clock", source);
+	for (uint32_t i = 0; i < v->msrs.count; i++)
+		if (v->msrs.entry[i].index == MSR_IA32_TSC_DEADLINE) {
+			deadline = v->msrs.entry[i];
+			have_deadline = true;
+		} else {
+			msrs[count++] = v->msrs.entry[i];
+		}
 
-	// LAB BEGIN: put v back into the vCPU (fd), calling refused(WHAT, source) when an ioctl fails: KVM_SET_REGS (v->regs, "general registers"); the XSAVE area (KVM_SET_XSAVE takes v->xsave whatever its size, "XSAVE area"); KVM_SET_XCRS ("XCRs"); KVM_SET_SREGS ("special registers"); the MSRs: msrs.head.nmsrs = v->msrs.count, the entries copied in, KVM_SET_MSRS returns how many it set: fewer than all dies with EXIT_BAD_SNAPSHOT, "KVM took N of the M saved MSRs from SOURCE: it refuses MSR 0x..."; then KVM_SET_LAPIC ("local APIC"), KVM_SET_VCPU_EVENTS ("pending events"), KVM_SET_MP_STATE ("MP state"), KVM_SET_DEBUGREGS ("debug registers"), in that order.
+	// LAB BEGIN: put v back into the vCPU (fd), in this order, calling refused(WHAT, source) when an ioctl fails: KVM_SET_REGS (v->regs, "general registers"); KVM_SET_XSAVE (it takes v->xsave whatever its size, "XSAVE area"); KVM_SET_XCRS ("XCRs"); KVM_SET_SREGS ("special registers"); set_msrs(fd, msrs, count, source) (every MSR but the TSC deadline); KVM_SET_LAPIC ("local APIC"); then, if have_deadline, set_msrs(fd, &deadline, 1, source); KVM_SET_VCPU_EVENTS ("pending events"), KVM_SET_MP_STATE ("MP state"), KVM_SET_DEBUGREGS ("debug registers").
 	if (kvm_ioctl(fd, KVM_SET_REGS, (void *)&v->regs) < 0)
 		refused("general registers", source);
 	if (kvm_ioctl(fd, KVM_SET_XSAVE, (void *)v->xsave) < 0)
@@ -577,18 +612,11 @@ static void restore_state(struct machine *m, const struct snapshot *s, const cha
 		refused("XCRs", source);
 	if (kvm_ioctl(fd, KVM_SET_SREGS, (void *)&v->sregs) < 0)
 		refused("special registers", source);
-	memset(&msrs.head, 0, sizeof(msrs.head));
-	msrs.head.nmsrs = v->msrs.count;
-	memcpy(msrs.entry, v->msrs.entry, v->msrs.count * sizeof(msrs.entry[0]));
-	set = kvm_ioctl(fd, KVM_SET_MSRS, &msrs);
-	if (set < 0)
-		refused("MSRs", source);
-	if ((uint32_t)set < v->msrs.count)
-		die(EXIT_BAD_SNAPSHOT, "KVM took %d of the %u saved MSRs from %s: it refuses "
-		    "MSR 0x%x (with the value 0x%llx)", set, v->msrs.count, source,
-		    v->msrs.entry[set].index, (unsigned long long)v->msrs.entry[set].data);
+	set_msrs(fd, msrs, count, source);
 	if (kvm_ioctl(fd, KVM_SET_LAPIC, (void *)&v->lapic) < 0)
 		refused("local APIC", source);
+	if (have_deadline)
+		set_msrs(fd, &deadline, 1, source);
 	if (kvm_ioctl(fd, KVM_SET_VCPU_EVENTS, (void *)&v->events) < 0)
 		refused("pending events", source);
 	if (kvm_ioctl(fd, KVM_SET_MP_STATE, (void *)&v->mp) < 0)
@@ -985,8 +1013,9 @@ static int migrate(struct machine *m, const struct options *opts, int sock, pid_
 	status = pause_vcpu(m);
 	serial_flush();              /* what the guest printed here goes first */
 	if (status != PAUSED) {
-		fprintf(stderr, "%s: the guest ended during pre-copy: nothing to move\n",
-			progname);
+		fprintf(stderr, "%s: the guest ended during pre-copy: nothing to move; the "
+			"destination is stopped\n", progname);
+		kill(child, SIGTERM);    /* before it reads a stream cut short */
 		close(sock);
 		waitpid(child, &child_status, 0);
 		return status;
@@ -1173,8 +1202,9 @@ int main(int argc, char **argv)
 		restore_state(&m, &s, opts.restore);
 		fprintf(stderr, "%s: restored from %s: %lu records, every CRC32 good; put back "
 			"in KVM's order: the chips, the PIT, the clock; registers, XSAVE, XCRs, "
-			"special registers, %u MSRs, local APIC, events, MP state, debug "
-			"registers\n", progname, opts.restore, s.records, s.vcpu[0].msrs.count);
+			"special registers, %u MSRs, local APIC, the TSC deadline MSR (if "
+			"saved), events, MP state, debug registers\n", progname, opts.restore,
+			s.records, s.vcpu[0].msrs.count);
 		snap_free(&s);
 	} else {
 		set_guest_numbers(&m, &opts);

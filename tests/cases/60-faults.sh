@@ -23,6 +23,10 @@ faults_fixtures() {
 	head -c 1016833 /dev/zero >"$FT/too-big.bin"
 	cp guest-asm/real/hello.asm "$FT/hello.asm" # a source, passed as if assembled
 	chmod 644 "$FT/hello.asm"
+	# Chapter 14's: a snapshot cut inside its header (the magic, then
+	# half of the version).
+	printf 'KVMSTEPS\001\000' >"$FT/snap-cut"
+	chmod 644 "$FT/snap-cut"
 	# Chapter 15's made-up kernels (tests/mkbzimage.sh): a good one, and
 	# one for each refusal of the boot protocol's checks.
 	. tests/mkbzimage.sh

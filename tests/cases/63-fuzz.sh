@@ -11,9 +11,14 @@
 # fake target (tests/fuzz/fuzz-gdb.c, no KVM), then FUZZ_GDB_SOCKET (5;
 # 2 in the emulated machine) over the socket to 13-debug --gdb, which
 # needs KVM: there the guest's output and status must stay its own.
+# FUZZ_SNAPSHOT_COUNT (default 300; 40 in the emulated machine) mutated
+# snapshots of one that 14-migrate saves go into chapter 14's reader
+# (tests/fuzz/fuzz-snapshot.c), then FUZZ_SNAPSHOT_RESTORE (3; 1 in the
+# emulated machine) that the reader takes whole are restored by
+# 14-migrate --restore: each must end with a status it documents.
 if [ -n "${KVM_STEPS_VM:-}" ]; then
 	: "${FUZZ_COUNT:=20}" "${FUZZ_ROM_COUNT:=20}" "${FUZZ_IRQ_COUNT:=20}" "${FUZZ_BZIMAGE_COUNT:=20}"
-	: "${FUZZ_GDB_SOCKET:=2}"
+	: "${FUZZ_GDB_SOCKET:=2}" "${FUZZ_SNAPSHOT_COUNT:=40}" "${FUZZ_SNAPSHOT_RESTORE:=1}"
 fi
 
 # fuzz_run PROGRAM COUNT: tools/fuzz.sh through PROGRAM; fails the test
@@ -59,5 +64,13 @@ needs_kvm
 if [ -z "$TEST_SKIP" ] && [ -x "$BIN/13-debug" ]; then
 	FUZZ_GDB_SOCKET=${FUZZ_GDB_SOCKET:-5} fuzz_run 13-debug "${FUZZ_GDB_COUNT:-1000}"
 	expect_out_match '^fuzz-gdb: [0-9]+ streams of seed [0-9]+: [1-9][0-9]* packets handled, [1-9][0-9]* replies checked, 0 streams failed$'
+fi
+end
+
+begin "fuzz: ${FUZZ_SNAPSHOT_COUNT:-300} mutated snapshots of seed ${FUZZ_SEED:-1} through chapter 14's reader, ${FUZZ_SNAPSHOT_RESTORE:-3} restored: each read whole or refused in one line, each restore ends as documented"
+needs_kvm
+if [ -z "$TEST_SKIP" ] && [ -x "$BIN/14-migrate" ]; then
+	FUZZ_SNAPSHOT_RESTORE=${FUZZ_SNAPSHOT_RESTORE:-3} fuzz_run 14-migrate "${FUZZ_SNAPSHOT_COUNT:-300}"
+	expect_out_match '^fuzz-snapshot: [0-9]+ mutations of seed [0-9]+ \([1-9][0-9]* with their CRC32s made right\): [1-9][0-9]* refused in one line, [1-9][0-9]* read whole \([0-9]+ of them complete, of this machine\), 0 failed$'
 fi
 end
