@@ -46,6 +46,10 @@
 #      difference divided by the instructions stepped (the count its own
 #      --step run reports) is what stepping adds per instruction, beside
 #      one port I/O exit of part 2 and as a ratio of the two whole runs.
+#  10. chapter 14: live migration of its guest, count.asm, writing 0, 4
+#      and 64 pages a tick (and 4 with the dirty ring): the rounds, the
+#      pages sent against the machine's, the downtime; one run each, as
+#      ratios to --rate 0 and of the ring to the bitmap.
 #
 # BENCH_RUNS (default 31), BENCH_TICK_RUNS (default 9: each run of part 4
 # is 0.2 s of guest time), BENCH_IRQCHIP_RUNS (default 5, part 6: each
@@ -74,7 +78,7 @@ timer=$build/guests/rom/timer.bin
 irqchip_runs=${BENCH_IRQCHIP_RUNS:-5}
 [ "$runs" -lt "$irqchip_runs" ] && irqchip_runs=$runs
 kick=$build/bench/kick
-for f in "$timeit" "$raw" "$kick" "$bin/12-smp" "$bin/13-debug" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
+for f in "$timeit" "$raw" "$kick" "$bin/12-smp" "$bin/13-debug" "$bin/14-migrate" "$hello" "$outs_big" "$outs_zero" "$bin/07-io-exits" "$bin/09-mmio" \
 	"$bin/10-interrupts" "$bin/11-irqchip" "$timer" \
 	"$mmio_dir/mmio-vga-$outs_n.bin" "$mmio_dir/mmio-vga-0.bin" \
 	"$mmio_dir/mmio-doorbell-$outs_n.bin" "$mmio_dir/mmio-doorbell-0.bin" "$bin/10-interrupts" \
@@ -382,6 +386,53 @@ echo "    $steps_n instructions stepped; --step less the plain run, per instruct
 	"($w_step us wall clock)"
 echo "    one single-step exit is ${r_step}x one port I/O exit (part 2, $e_ch07 us);" \
 	"the whole run --step ${r_step_run}x the plain one in CPU time, $(ratio "$d_step" "$d_plain")x by wall clock"
+# 10. Chapter 14: live migration of its own guest (count.asm), which
+# writes --rate pages of 256 each tick of 100 Hz, to a second process at
+# the default 8 MiB/s: the pre-copy rounds, the downtime (the guest
+# paused, from the pause to the destination's word that it runs there)
+# and the pages sent in all, against the 432 pages the machine has. One
+# run each: a migration is a second or two of guest time, and what it
+# sends depends on when each round ends, so these are one sample, not a
+# median. The dirty ring only at --rate 4: where a backend lets the ring
+# overflow at a high rate (book chapter 14), the run ends with status 71.
+echo
+echo "10. chapter 14: live migration of count.asm at 8 MiB/s, one run each: downtime and pages sent"
+migrate_one() { # NAME OPTIONS...: m_NAME_rounds, m_NAME_pages, m_NAME_down
+	local name=$1 rounds pages down machine
+	shift
+	if ! "$bin/14-migrate" --migrate "$@" >/dev/null 2>"$tmp/migrate"; then
+		echo "bench: 14-migrate --migrate $* failed:" >&2
+		cat "$tmp/migrate" >&2
+		exit 1
+	fi
+	rounds=$(sed -n 's/^14-migrate: moved in \([0-9][0-9]*\) rounds .*/\1/p' "$tmp/migrate")
+	# The pages the destination says it received: every round's and the
+	# stop-and-copy's.
+	pages=$(sed -n 's/^14-migrate (destination): [0-9]* records in [0-9]* rounds, \([0-9][0-9]*\) pages .*/\1/p' "$tmp/migrate")
+	machine=$(sed -n 's/^14-migrate: moved in .*the machine has \([0-9][0-9]*\)).*/\1/p' "$tmp/migrate")
+	down=$(sed -n 's/^14-migrate: stop-and-copy: .* paused for \([0-9.][0-9.]*\) ms (the downtime)$/\1/p' "$tmp/migrate")
+	if [ -z "$rounds" ] || [ -z "$pages" ] || [ -z "$machine" ] || [ -z "$down" ]; then
+		echo "bench: 14-migrate --migrate $* did not say its rounds, pages and downtime:" >&2
+		cat "$tmp/migrate" >&2
+		exit 1
+	fi
+	printf -v "m_${name}_rounds" '%s' "$rounds"
+	printf -v "m_${name}_pages" '%s' "$pages"
+	printf -v "m_${name}_down" '%s' "$down"
+	m_machine=$machine
+	printf '    %-32s %d rounds, %5d pages sent (%sx the machine), downtime %7.1f ms\n' \
+		"$*" "$rounds" "$pages" "$(ratio "$pages" "$machine")" "$down"
+}
+migrate_one log0 --dirty log --rate 0
+migrate_one log4 --dirty log --rate 4
+migrate_one log64 --dirty log --rate 64
+migrate_one ring4 --dirty ring --rate 4
+echo "    the machine has $m_machine pages (RAM and ROM); round 0 sends them all, each round after it what was written meanwhile"
+echo "    against --rate 0: --rate 4 $(ratio "$m_log4_pages" "$m_log0_pages")x the pages and" \
+	"$(ratio "$m_log4_down" "$m_log0_down")x the downtime, --rate 64 $(ratio "$m_log64_pages" "$m_log0_pages")x and" \
+	"$(ratio "$m_log64_down" "$m_log0_down")x"
+echo "    the dirty ring against the bitmap, --rate 4: $(ratio "$m_ring4_pages" "$m_log4_pages")x the pages," \
+	"$(ratio "$m_ring4_down" "$m_log4_down")x the downtime (one run each: rounds end where the timing puts them)"
 echo
 echo "summary ($backend):"
 echo "  whole run    ${whole}x the floor, wall clock (target <= 1.30: $(verdict "$whole" "<=" 1.30));" \
@@ -397,6 +448,8 @@ echo "  12-smp       --cpus 2 $(ratio "$s_2" "$s_1")x, --cpus 4 $(ratio "$s_4" "
 echo "  Linux        ${linux_boot#linux: }"
 echo "  single step  ${r_step}x a port I/O exit, CPU time ($e_step us an instruction, $steps_n stepped);" \
 	"--step ${r_step_run}x the plain run"
+echo "  migration    downtime $m_log0_down, $m_log4_down, $m_log64_down ms at --rate 0, 4, 64 (the ring at 4: $m_ring4_down ms);" \
+	"pages sent $(ratio "$m_log0_pages" "$m_machine")x, $(ratio "$m_log4_pages" "$m_machine")x, $(ratio "$m_log64_pages" "$m_machine")x the machine's $m_machine"
 if [ -n "${quick:-}" ]; then
 	echo "  QEMU         ${quick}x quicker than -accel $accel, wall clock (target >= 100: $(verdict "$quick" ">=" 100))"
 else

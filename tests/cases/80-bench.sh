@@ -79,6 +79,16 @@ expect_out_has "9. chapter 13: one single-step exit"
 expect_out_match "^    [0-9]+ instructions stepped; --step less the plain run, per instruction: -?[0-9]+\.[0-9]+ us of CPU time"
 expect_out_match "^    one single-step exit is -?[0-9]+\.[0-9]+x one port I/O exit"
 expect_out_match "^  single step  -?[0-9]+\.[0-9]+x a port I/O exit"
+# Part 10: chapter 14's migrations, one run each: the shape of each line,
+# never its numbers (how many rounds and pages depend on the timing).
+expect_out_has "10. chapter 14: live migration of count.asm at 8 MiB/s"
+for opts in "--dirty log --rate 0" "--dirty log --rate 4" "--dirty log --rate 64" "--dirty ring --rate 4"; do
+	expect_out_match "^    $opts +[0-9]+ rounds, +[0-9]+ pages sent \([0-9]+\.[0-9]+x the machine\), downtime +[0-9]+\.[0-9] ms\$"
+done
+expect_out_match "^    the machine has [0-9]+ pages \(RAM and ROM\)"
+expect_out_match "^    against --rate 0: --rate 4 [0-9]+\.[0-9]+x the pages and [0-9]+\.[0-9]+x the downtime, --rate 64 [0-9]+\.[0-9]+x and [0-9]+\.[0-9]+x\$"
+expect_out_match "^    the dirty ring against the bitmap, --rate 4: [0-9]+\.[0-9]+x the pages, [0-9]+\.[0-9]+x the downtime"
+expect_out_match "^  migration    downtime [0-9.]+, [0-9.]+, [0-9.]+ ms at --rate 0, 4, 64 \(the ring at 4: [0-9.]+ ms\); pages sent [0-9.]+x, [0-9.]+x, [0-9.]+x the machine's [0-9]+\$"
 expect_out_has "skipped: no-such-qemu is not installed"
 expect_out_has "sudo apt-get install -y qemu-system-x86"
 end
