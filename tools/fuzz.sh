@@ -211,7 +211,7 @@ if [ "$prog" = 14-migrate ]; then
 	[ -x "$build/tests/fuzz-snapshot" ] || { echo "fuzz: no $build/tests/fuzz-snapshot: make it first (make SAN=1 all)" >&2; exit 64; }
 	restores=${FUZZ_SNAPSHOT_RESTORE:-5}
 	started=$(date +%s)
-	echo "fuzz: $count mutated snapshots of seed $seed through the reader ($build/tests/fuzz-snapshot), then $restores restored by $build/bin/$prog --restore"
+	echo "fuzz: $count mutated snapshots of seed $seed through $build/bin/$prog: first its reader alone ($build/tests/fuzz-snapshot), then $restores restored by $prog --restore"
 	mkdir -p "$faildir"
 	failed=0
 	if ! timeout -s KILL 60 "$build/bin/$prog" --lines 10 --save "$work/base" --after 0.5 \
