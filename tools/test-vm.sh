@@ -44,7 +44,7 @@ weight() {
 	70-labs.sh) echo 85 ;;
 	58-smp.sh) echo 65 ;;
 	59-debug.sh) echo 60 ;;
-	59-migrate.sh) echo 45 ;;
+	59-migrate.sh) echo 75 ;;
 	57-irqchip.sh) echo 30 ;;
 	56-interrupts.sh) echo 20 ;;
 	55-mmio.sh | 80-stats.sh) echo 17 ;;
