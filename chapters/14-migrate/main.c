@@ -54,6 +54,7 @@
 #define SIG_KICK SIGUSR1
 #define SIG_SAVE SIGUSR2
 #define PAUSED -1               /* the vCPU thread's status: paused, not ended */
+#define RING_EMPTY_FULLS 100    /* full exits in a row with no entry: an overflow */
 #define MSR_IA32_TSC_DEADLINE 0x6e0 /* the local APIC timer's deadline (SDM vol. 4) */
 
 struct machine {
@@ -75,6 +76,8 @@ struct machine {
 	struct kvm_dirty_gfn *ring_gfns;
 	uint32_t ring_entries, ring_bytes, ring_next;
 	unsigned long ring_full_exits, ring_harvested;
+	unsigned long ring_seen;     /* ring_harvested at the last full exit */
+	unsigned ring_empty_fulls;   /* full exits in a row with nothing taken */
 	uint8_t dirty[RAM_REGIONS][MAX_PAGES]; /* a byte a page: to send again */
 };
 
@@ -141,11 +144,19 @@ static int handle_exit(struct machine *m)
 		/* The ring is at its soft limit: KVM will not enter the guest
 		 * again until the entries are taken and the ring is reset. */
 		m->ring_full_exits++;
-		if (ring_harvest(m) > 0)
+		/* The main thread may have taken the entries (and reset the
+		 * ring) between this exit and this lock: then there is nothing
+		 * left here, and the next KVM_RUN finds the ring no longer full. */
+		if (ring_harvest(m) > 0 || m->ring_harvested != m->ring_seen) {
+			m->ring_seen = m->ring_harvested;
+			m->ring_empty_fulls = 0;
 			return -1;
-		/* Full, and yet no entry to take: the ring ran past its end
-		 * (KVM let the vCPU push more than it holds). Going on would
-		 * be the same exit forever. */
+		}
+		if (++m->ring_empty_fulls < RING_EMPTY_FULLS)
+			return -1;
+		/* Full exit after full exit, and no entry to take, by either
+		 * thread: the ring ran past its end (KVM let the vCPU push more
+		 * than it holds). Going on would be the same exit forever. */
 		serial_flush();
 		warn("KVM_EXIT_DIRTY_RING_FULL, but the ring has no dirty entry at %u: it "
 		     "overflowed (%u entries); nothing can be harvested, so the run ends",
