@@ -37,7 +37,7 @@ weight() {
 	case ${1##*/} in
 	40-book.sh) echo 160 ;;
 	63-fuzz.sh) echo 145 ;;
-	80-bench.sh) echo 115 ;;
+	80-bench.sh) echo 150 ;;
 	80-crosscheck.sh) echo 100 ;;
 	59-linux.sh) echo 90 ;;
 	60-faults.sh) echo 130 ;; # with 61-no-root.sh, which goes with it
